@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Starts the local blooddrive stack on this machine, on loopback only:
+#   1. installs missing Debian packages (needs root or sudo) and builds the service binaries;
+#   2. starts redis-server with deploy/redis/local.conf (port 6390, AOF, data in var/redis/);
+#   3. starts every service built so far (logs in var/log/, pid files in var/run/);
+#   4. waits until each answers its gRPC health check with SERVING;
+#   5. loads the demo donors of the Astana branch (idempotent) and prints what to try next.
+# Running it again while the stack is up starts nothing new: it re-checks health and prints the hints.
+# deploy/local/down.sh stops what this started; the data stays in var/redis/.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/stack.sh"
+cd "$root"
+
+mapfile -t processes < <(present_processes)
+targets=(blooddrive-call)
+for entry in "${processes[@]}"; do
+  read -r _ _ _ target _ <<<"$entry"
+  targets+=("$target")
+done
+
+mkdir -p "$log_dir" "$run_dir" "$redis_dir"
+bash scripts/install-deps.sh
+echo "== building ${targets[*]} in $(shown_path "$build_dir")/"
+echo "   (the first build takes several minutes; output in $(shown_path "$log_dir")/build.log)"
+if ! BLOODDRIVE_BUILD_DIR=$build_dir bash scripts/build.sh default "${targets[@]}" \
+  >"$log_dir/build.log" 2>&1; then
+  tail -n 40 "$log_dir/build.log" >&2
+  echo "up: the build failed (above: the last 40 lines of $(shown_path "$log_dir")/build.log)" >&2
+  exit 1
+fi
+
+# --- Redis -------------------------------------------------------------------------------------
+redis_pidfile=$run_dir/redis.pid
+if pid_alive "$redis_pidfile" redis-server; then
+  echo "== redis-server already running (pid $(cat "$redis_pidfile"), port $redis_port)"
+else
+  rm -f "$redis_pidfile"
+  if port_in_use "$redis_port"; then
+    echo "up: port $redis_port is taken by a process this script did not start." >&2
+    echo "    Stop it, or choose another port: BLOODDRIVE_LOCAL_REDIS_PORT=6391 $0" >&2
+    exit 1
+  fi
+  echo "== starting redis-server on 127.0.0.1:$redis_port (data in $(shown_path "$redis_dir"))"
+  redis-server "$root/deploy/redis/local.conf" --port "$redis_port" --dir "$redis_dir" \
+    --logfile "$log_dir/redis.log" --pidfile "$redis_pidfile" --daemonize yes
+fi
+# Loading a large append-only file takes a while; Redis answers LOADING until it is done.
+for _ in $(seq 1 120); do
+  [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && break
+  sleep 0.5
+done
+if [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" != PONG ]; then
+  echo "up: redis-server does not answer PING on port $redis_port; last lines of its log:" >&2
+  tail -n 20 "$log_dir/redis.log" >&2 || true
+  exit 1
+fi
+
+# --- services ----------------------------------------------------------------------------------
+for entry in "${processes[@]}"; do
+  read -r name port src target flags <<<"$entry"
+  bin=$build_dir/$src/$target
+  pidfile=$run_dir/$name.pid
+  log=$log_dir/$name.log
+  if pid_alive "$pidfile" "$target"; then
+    echo "== $name already running (pid $(cat "$pidfile"))"
+    if [ "$bin" -nt "$pidfile" ]; then
+      echo "   note: $target was rebuilt after it started; deploy/local/down.sh && deploy/local/up.sh runs the new one"
+    fi
+    continue
+  fi
+  rm -f "$pidfile"
+  args=(--redis="127.0.0.1:$redis_port")
+  if [ "$port" != - ]; then
+    if port_in_use "$port"; then
+      echo "up: port $port (for $name) is taken by a process this script did not start; stop it first." >&2
+      exit 1
+    fi
+    args+=(--listen="127.0.0.1:$port")
+  fi
+  # shellcheck disable=SC2206  # the flags column is split into words on purpose
+  args+=($flags)
+  where=""
+  [ "$port" != - ] && where=" on 127.0.0.1:$port"
+  echo "== starting $name$where (log $(shown_path "$log"))"
+  echo "--- $(date -u +%FT%TZ) up.sh: $target ${args[*]}" >>"$log"
+  # Its own session: a Ctrl-C in this terminal or closing it does not reach the services.
+  setsid "$bin" "${args[@]}" >>"$log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+done
+
+# --- health ------------------------------------------------------------------------------------
+failed=0
+for entry in "${processes[@]}"; do
+  read -r name port src target _ <<<"$entry"
+  [ "$port" = - ] && continue
+  pidfile=$run_dir/$name.pid
+  log=$log_dir/$name.log
+  answer=""
+  ok=0
+  for _ in $(seq 1 60); do
+    if ! pid_alive "$pidfile" "$target"; then
+      answer="the process exited"
+      break
+    fi
+    if answer=$("$call_bin" --addr="127.0.0.1:$port" --timeout=1s grpc.health.v1.Health/Check '{}' 2>&1) &&
+      grep -q '"SERVING"' <<<"$answer"; then
+      ok=1
+      break
+    fi
+    sleep 0.5
+  done
+  if [ "$ok" = 1 ]; then
+    echo "   $name: SERVING on 127.0.0.1:$port"
+  else
+    echo "up: $name is not SERVING on 127.0.0.1:$port ($answer). Last lines of $(shown_path "$log"):" >&2
+    tail -n 20 "$log" | sed 's/^/    /' >&2
+    failed=1
+  fi
+done
+if [ "$failed" = 1 ]; then
+  echo "up: the stack is not healthy; deploy/local/down.sh stops what was started." >&2
+  exit 1
+fi
+
+# --- demo data and hints -----------------------------------------------------------------------
+bash "$root/deploy/local/seed.sh" 127.0.0.1:50051
+
+donor() { awk -F'\t' -v id="$1" '$1 == id { print $2 }' "$var_dir/demo-donors.tsv"; }
+call=$(shown_path "$call_bin")
+dmitry=$(donor demo-donor-dmitry)
+farrukh=$(donor demo-donor-farrukh)
+today=$(TZ=Asia/Almaty date +%Y-%m-%d)
+IFS=- read -r y m d <<<"$today"
+y=$((10#$y)) m=$((10#$m)) d=$((10#$d))
+r=blooddrive.v1.DonorRegistry
+cat <<EOF
+
+The stack is up: redis-server on 127.0.0.1:$redis_port, registry on 127.0.0.1:50051.
+Try (from $root):
+
+  # health, and every method the call tool knows
+  $call grpc.health.v1.Health/Check '{}'
+  $call --list
+
+  # find a donor by phone (any format; a number without a country code is read as Kazakh)
+  $call $r/FindDonors '{"phone": "8 701 555 01 23"}'
+  # by the start of a name, in any script and case
+  $call $r/FindDonors '{"namePrefix": "сапар"}'
+  $call $r/FindDonors '{"namePrefix": "jasur"}'
+  # by identity document (an Uzbek passport)
+  $call $r/FindDonors '{"document": {"type": "DOCUMENT_TYPE_PASSPORT", "issuingCountry": "UZ", "number": "AB1234567"}}'
+
+  # O+ donors of the Old Town site
+  $call $r/ListDonors '{"bloodGroup": "BLOOD_GROUP_O_POSITIVE", "homeSite": "sites/astana-old-town"}'
+
+  # record today's donation for Дмитрий Кузнецов (running it again changes nothing: same requestId)
+  $call $r/RecordDonation '{"requestId": "try-donation-$y$m$d", "parent": "$dmitry", "donation": {"donationDate": {"year": $y, "month": $m, "day": $d}, "donationType": "DONATION_TYPE_WHOLE_BLOOD", "site": "sites/astana-old-town", "volumeMl": 450, "hemoglobinGPerL": 148, "outcome": "DONATION_OUTCOME_DONATED"}}'
+  # everything the eligibility rules would see about him, and a deferred donor
+  $call --pretty $r/GetDonorFacts '{"name": "$dmitry"}'
+  $call --pretty $r/GetDonorFacts '{"name": "$farrukh"}'
+
+  # stop the stack (the data stays in $(shown_path "$redis_dir"); delete it for a clean start)
+  $(shown_path "$root/deploy/local/down.sh")
+EOF
