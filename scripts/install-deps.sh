@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libhiredis-dev libphonenumber-dev libicu-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  redis-server redis-tools procps jq
+  redis-server redis-tools procps jq tzdata
 )
 
 missing=()

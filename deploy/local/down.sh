@@ -15,6 +15,7 @@ stop() {
     return 0
   fi
   pid=$(cat "$pidfile")
+  stopped=$((stopped + 1))
   echo "== stopping $name (pid $pid)"
   kill -TERM "$pid"
   for _ in $(seq 1 $((seconds * 5))); do
@@ -33,6 +34,7 @@ stop() {
 }
 
 status=0
+stopped=0
 for ((i = ${#stack_processes[@]} - 1; i >= 0; i--)); do
   read -r name _ _ target _ <<<"${stack_processes[$i]}"
   # A service gets --shutdown_grace (10 s by default) to finish in-flight calls.
@@ -40,5 +42,11 @@ for ((i = ${#stack_processes[@]} - 1; i >= 0; i--)); do
 done
 # Never SIGKILL Redis: a clean shutdown flushes the append-only file.
 stop redis "$run_dir/redis.pid" redis-server 60 no || status=1
-[ "$status" = 0 ] && echo "stopped; the data stays in $(shown_path "$redis_dir")"
+if [ "$status" = 0 ]; then
+  if [ "$stopped" = 0 ]; then
+    echo "nothing to stop: the local stack is not running"
+  else
+    echo "stopped; the data stays in $(shown_path "$redis_dir")"
+  fi
+fi
 exit "$status"

@@ -21,7 +21,7 @@ done
 mkdir -p "$log_dir" "$run_dir" "$redis_dir"
 bash scripts/install-deps.sh
 echo "== building ${targets[*]} in $(shown_path "$build_dir")/"
-echo "   (the first build takes several minutes; output in $(shown_path "$log_dir")/build.log)"
+[ -x "$call_bin" ] || echo "   (the first build takes several minutes; output in $(shown_path "$log_dir")/build.log)"
 if ! BLOODDRIVE_BUILD_DIR=$build_dir bash scripts/build.sh default "${targets[@]}" \
   >"$log_dir/build.log" 2>&1; then
   tail -n 40 "$log_dir/build.log" >&2
@@ -32,7 +32,13 @@ fi
 # --- Redis -------------------------------------------------------------------------------------
 redis_pidfile=$run_dir/redis.pid
 if pid_alive "$redis_pidfile" redis-server; then
-  echo "== redis-server already running (pid $(cat "$redis_pidfile"), port $redis_port)"
+  pid=$(cat "$redis_pidfile")
+  if ! redis-cli -p "$redis_port" info server 2>/dev/null | grep -q "^process_id:$pid"$'\r'; then
+    echo "up: the stack's redis-server (pid $pid) is running, but not on port $redis_port." >&2
+    echo "    Run deploy/local/down.sh first to change the port." >&2
+    exit 1
+  fi
+  echo "== redis-server already running (pid $pid, port $redis_port)"
 else
   rm -f "$redis_pidfile"
   if port_in_use "$redis_port"; then
@@ -154,7 +160,7 @@ Try (from $root):
   $call $r/ListDonors '{"bloodGroup": "BLOOD_GROUP_O_POSITIVE", "homeSite": "sites/astana-old-town"}'
 
   # record today's donation for Дмитрий Кузнецов (running it again changes nothing: same requestId)
-  $call $r/RecordDonation '{"requestId": "try-donation-$y$m$d", "parent": "$dmitry", "donation": {"donationDate": {"year": $y, "month": $m, "day": $d}, "donationType": "DONATION_TYPE_WHOLE_BLOOD", "site": "sites/astana-old-town", "volumeMl": 450, "hemoglobinGPerL": 148, "outcome": "DONATION_OUTCOME_DONATED"}}'
+  $call $r/RecordDonation '{"requestId": "try-donation-$today", "parent": "$dmitry", "donation": {"donationDate": {"year": $y, "month": $m, "day": $d}, "donationType": "DONATION_TYPE_WHOLE_BLOOD", "site": "sites/astana-old-town", "volumeMl": 450, "hemoglobinGPerL": 148, "outcome": "DONATION_OUTCOME_DONATED"}}'
   # everything the eligibility rules would see about him, and a deferred donor
   $call --pretty $r/GetDonorFacts '{"name": "$dmitry"}'
   $call --pretty $r/GetDonorFacts '{"name": "$farrukh"}'

@@ -1,7 +1,9 @@
 #include "redis_client.h"
 
+#include <sys/socket.h>
 #include <sys/time.h>
 
+#include <cerrno>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -66,6 +68,16 @@ absl::StatusOr<RedisReply> Copy(const redisReply* r) {
       return absl::InternalError(absl::StrCat("redis: unexpected reply type ", r->type));
   }
   return out;
+}
+
+// A pooled connection that the server closed while it sat idle (Redis restarted, or dropped the
+// client) reads as end-of-file at once. Handing it out would fail the caller's command although a
+// fresh connection would work, e.g. for every pooled connection after a quick Redis restart.
+bool ClosedByPeer(const redisContext* context) {
+  char byte;
+  const ssize_t n = recv(context->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n >= 0) return true;  // end-of-file, or bytes nobody asked for: out of sync either way
+  return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
 struct ReplyDeleter {
@@ -163,10 +175,10 @@ absl::StatusOr<RedisClient::Context> RedisClient::Acquire() {
                        absl::FormatDuration(config_.command_timeout)));
     }
     ++in_use_;
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       Context context = std::move(idle_.back());
       idle_.pop_back();
-      return context;
+      if (!ClosedByPeer(context.get())) return context;
     }
   }
   absl::StatusOr<Context> context = Connect();

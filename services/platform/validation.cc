@@ -32,7 +32,13 @@ absl::Status CheckText(absl::string_view field, absl::string_view value, int max
     UChar32 c;
     U8_NEXT(bytes, i, length, c);
     if (c < 0) return InvalidField(field, "is not valid UTF-8");
-    if (u_iscntrl(c)) return InvalidField(field, "contains a control character");
+    // Format characters such as zero-width (non-)joiners belong to some scripts' spelling; bidi
+    // overrides only serve to make text display other than it reads.
+    const int8_t type = u_charType(c);
+    if (type == U_CONTROL_CHAR || type == U_LINE_SEPARATOR || type == U_PARAGRAPH_SEPARATOR ||
+        u_hasBinaryProperty(c, UCHAR_BIDI_CONTROL)) {
+      return InvalidField(field, "contains a control character");
+    }
     if (!u_isUWhiteSpace(c)) has_visible = true;
     ++chars;
   }

@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "dates.h"
 #include "name_key.h"
 #include "registry_scripts.h"
@@ -21,6 +22,8 @@ using platform::RedisReply;
 constexpr absl::string_view kPrefix = "reg:{donors}:";
 constexpr int kRequestTtlSeconds = 24 * 60 * 60;
 constexpr int kMaxAttempts = 8;
+// Writers without an etag that keep losing the compare-and-set to each other retry this long.
+constexpr absl::Duration kContentionBudget = absl::Seconds(3);
 
 const platform::LuaScript kWriteDonor{"write_donor", kWriteDonorSource};
 const platform::LuaScript kAddRecord{"add_record", kAddRecordSource};
@@ -52,6 +55,14 @@ std::string NewId() {
   std::string id(12, ' ');
   for (char& c : id) c = kAlphabet[absl::Uniform<size_t>(gen, 0, kAlphabet.size())];
   return id;
+}
+
+// After losing a compare-and-set: a random pause that grows with the attempt (up to ~32 ms), so
+// racing writers spread out and finish in about one round each instead of colliding again.
+void BackOff(int attempt) {
+  thread_local absl::BitGen gen;
+  const int64_t cap_us = int64_t{250} << std::min(attempt, 7);
+  absl::SleepFor(absl::Microseconds(absl::Uniform<int64_t>(gen, 0, cap_us)));
 }
 
 std::string IdOf(absl::string_view name) { return std::string(name.substr(name.rfind('/') + 1)); }
@@ -116,6 +127,21 @@ absl::StatusOr<std::optional<v1::Donor>> DonorFromReply(const RedisReply& pb, co
 
 absl::Status RequestReused() {
   return absl::InvalidArgumentError("request_id: already used for a different request");
+}
+
+// The first outcome of a request carried out before: nullopt when the id is new, INVALID_ARGUMENT
+// when it was used for a different request.
+template <typename Message>
+absl::StatusOr<std::optional<Message>> Replayed(platform::RedisClient& redis,
+                                                const Mutation& mutation) {
+  absl::StatusOr<RedisReply> seen =
+      redis.Command({"HMGET", RequestKey(mutation.request_id), "fp", "resp"});
+  if (!seen.ok()) return seen.status();
+  if (seen->elements.at(0).is_nil()) return std::nullopt;
+  if (seen->elements.at(0).str != mutation.fingerprint) return RequestReused();
+  absl::StatusOr<Message> first = Parse<Message>(seen->elements.at(1).str, "reply");
+  if (!first.ok()) return first.status();
+  return std::optional<Message>(*std::move(first));
 }
 
 const std::string& Tag(const RedisReply& reply) { return reply.elements.at(0).str; }
@@ -201,15 +227,13 @@ absl::StatusOr<v1::Donor> DonorStore::Update(const Mutation& mutation, absl::str
                                              absl::Time now) {
   // A retry of a request that already succeeded must get its first answer, even though the etag it
   // carries is stale by now; so the request record is looked at before anything else.
-  absl::StatusOr<RedisReply> seen =
-      redis_.Command({"HMGET", RequestKey(mutation.request_id), "fp", "resp"});
+  absl::StatusOr<std::optional<v1::Donor>> seen = Replayed<v1::Donor>(redis_, mutation);
   if (!seen.ok()) return seen.status();
-  if (!seen->elements.at(0).is_nil()) {
-    if (seen->elements.at(0).str != mutation.fingerprint) return RequestReused();
-    return Parse<v1::Donor>(seen->elements.at(1).str, "reply");
-  }
+  if (seen->has_value()) return **std::move(seen);
 
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+  const absl::Time give_up = absl::Now() + kContentionBudget;
+  for (int attempt = 0; attempt == 0 || absl::Now() < give_up; ++attempt) {
+    if (attempt > 0) BackOff(attempt);
     absl::StatusOr<v1::Donor> current = Get(donor_id);
     if (!current.ok()) return current.status();
     if (!etag.empty() && etag != current->etag()) {
@@ -408,8 +432,15 @@ absl::StatusOr<v1::Deferral> DonorStore::LiftDeferral(const Mutation& mutation,
                                                       absl::string_view donor_id,
                                                       absl::string_view deferral_id,
                                                       absl::string_view reason, absl::Time now) {
+  // Checked first because an already lifted deferral is answered without running the script, and
+  // a reused request id must be refused even then.
+  absl::StatusOr<std::optional<v1::Deferral>> seen = Replayed<v1::Deferral>(redis_, mutation);
+  if (!seen.ok()) return seen.status();
+  if (seen->has_value()) return **std::move(seen);
+
   const std::string records_key = DeferralsKey(donor_id);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    if (attempt > 0) BackOff(attempt);
     absl::StatusOr<RedisReply> stored =
         redis_.Command({"HGET", records_key, std::string(deferral_id)});
     if (!stored.ok()) return stored.status();

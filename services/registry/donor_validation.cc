@@ -45,7 +45,8 @@ std::string NormalizeName(absl::string_view text) {
   while (end > begin && u_isUWhiteSpace(s.char32At(s.moveIndex32(end, -1)))) {
     end = s.moveIndex32(end, -1);
   }
-  s = s.tempSubStringBetween(begin, end);
+  // A copy: tempSubString aliases s's own buffer, which the assignment would free.
+  s = icu::UnicodeString(s, begin, end - begin);
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
   if (U_SUCCESS(status)) {
@@ -60,8 +61,10 @@ std::string NormalizeName(absl::string_view text) {
 // A name: checked as sent (UTF-8, control characters), then normalized and checked for length.
 absl::StatusOr<std::string> CheckName(absl::string_view field, absl::string_view value,
                                       bool required) {
-  if (absl::Status s = CheckText(field, value, std::numeric_limits<int>::max(), required); !s.ok())
+  if (absl::Status s = CheckText(field, value, std::numeric_limits<int>::max(), required);
+      !s.ok()) {
     return s;
+  }
   std::string name = NormalizeName(value);
   if (absl::Status s = CheckText(field, name, kMaxNameChars, required); !s.ok()) return s;
   return name;
@@ -202,7 +205,7 @@ absl::StatusOr<v1::Donor> ValidateDonor(const v1::Donor& donor, absl::CivilDay t
   if (!std::isfinite(weight) || (weight != 0 && (weight < 30 || weight > 300))) {
     return InvalidField("donor.weight_kg", "must be 30..300 kg, or 0 when not measured");
   }
-  out.set_weight_kg(weight);  // -0.0 is stored as 0
+  out.set_weight_kg(weight == 0 ? 0.0 : weight);  // -0.0 would be serialized, unlike 0
 
   if (absl::Status s = CheckEnum("donor.blood_group", donor.blood_group(), v1::BloodGroup_IsValid);
       !s.ok()) {

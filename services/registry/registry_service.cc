@@ -1,5 +1,6 @@
 #include "registry_service.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -109,7 +110,11 @@ absl::StatusOr<v1::FindDonorsResponse> FindDonors(DonorStore& store,
         return s;
       }
       const std::string key = NameSearchKey(request.name_prefix());
-      if (key.size() < 2) return InvalidField("name_prefix", "must have at least 2 characters");
+      // Characters, not bytes: one Cyrillic or Kazakh letter is two bytes of UTF-8.
+      const auto chars = std::count_if(key.begin(), key.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+      });
+      if (chars < 2) return InvalidField("name_prefix", "must have at least 2 characters");
       found = store.FindByNamePrefix(key, *page);
       break;
     }

@@ -22,7 +22,7 @@ v1::Date D(int y, int m, int d) {
   return date;
 }
 
-std::string Repeat(absl::string_view s, int n) {
+std::string Repeat(const std::string& s, int n) {
   std::string out;
   for (int i = 0; i < n; ++i) out += s;
   return out;
@@ -91,6 +91,11 @@ TEST(CheckTextTest, InvalidUtf8) {
     EXPECT_EQ(Message(CheckText("f", bad, 100, false)), "f: is not valid UTF-8")
         << testing::PrintToString(bad);
   }
+}
+
+TEST(CheckTextTest, FormatCharactersOfSpellingAreAllowed) {
+  EXPECT_TRUE(CheckText("f", "\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xB1\xD9\x88\xD9\x85", 100, true).ok());  // ZWNJ
+  EXPECT_TRUE(CheckText("f", "Ann\xC2\xAD" "a", 100, true).ok());  // soft hyphen
 }
 
 TEST(CheckTextTest, ControlCharacters) {

@@ -245,6 +245,14 @@ TEST(ValidateNewDonorTest, MigrantWithPassportsOnly) {
   EXPECT_EQ(out->phone(), "+998901234567");
 }
 
+TEST(ValidateNewDonorTest, NegativeZeroWeightIsStoredAsZero) {
+  v1::Donor d = ValidDonor();
+  d.set_weight_kg(-0.0);
+  const absl::StatusOr<v1::Donor> out = ValidateNewDonor(d, kToday);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(std::signbit(out->weight_kg()));
+}
+
 TEST(ValidateNewDonorTest, OptionalFieldsMayBeEmpty) {
   v1::Donor d = ValidDonor();
   d.clear_patronymic();
@@ -332,7 +340,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         DonorCase{"GivenNameEmpty", [](v1::Donor& d) { d.clear_given_name(); },
                   "donor.given_name: is required"},
-        DonorCase{"GivenNameBlank", [](v1::Donor& d) { d.set_given_name(" \t "); },
+        DonorCase{"GivenNameBlank", [](v1::Donor& d) { d.set_given_name(" \xC2\xA0 "); },
                   "donor.given_name: is required"},
         DonorCase{"GivenNameTooLong", [](v1::Donor& d) { d.set_given_name(Cyrillic(101)); },
                   "donor.given_name: is longer than 100 characters"},
@@ -388,7 +396,8 @@ INSTANTIATE_TEST_SUITE_P(
         DonorCase{"PhoneGarbage", [](v1::Donor& d) { d.set_phone("call me"); },
                   "donor.phone: is not a valid phone number (only digits..."},
         DonorCase{"PhoneShort", [](v1::Donor& d) { d.set_phone("8 701 123"); },
-                  "donor.phone: is not a valid phone number (too short)"},
+                  "donor.phone: is not a valid phone number (a local number: add the area or "
+                  "operator code)"},
         DonorCase{"LanguageMissing", [](v1::Donor& d) { d.clear_preferred_language(); },
                   "donor.preferred_language: is required"},
         DonorCase{"LanguageUnknownValue",

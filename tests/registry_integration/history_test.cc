@@ -122,7 +122,9 @@ TEST_F(HistoryTest, RecordDonationReturnsItAndListsNewestFirstWithPages) {
     for (int page = 0; page < 10; ++page) {
       v1::ListDonationsResponse response;
       ASSERT_TRUE(Call(stub(), &Stub::ListDonations, request, &response).ok());
-      if (page_size > 0) EXPECT_LE(response.donations_size(), page_size);
+      if (page_size > 0) {
+        EXPECT_LE(response.donations_size(), page_size);
+      }
       for (const v1::Donation& d : response.donations()) names.push_back(d.name());
       if (response.next_page_token().empty()) break;
       request.set_page_token(response.next_page_token());
