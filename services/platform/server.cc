@@ -83,7 +83,7 @@ void SetServing(grpc::HealthCheckServiceInterface* health, const ServerSpec& spe
   for (const std::string& name : spec.service_names) health->SetServingStatus(name, serving);
 }
 
-int WaitForShutdownSignal() {
+int WaitForShutdownSignal(const std::function<void()>& on_reload) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -93,7 +93,12 @@ int WaitForShutdownSignal() {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      LogInfo("SIGHUP: nothing to reload");
+      if (on_reload) {
+        LogInfo("SIGHUP: reloading");
+        on_reload();
+      } else {
+        LogInfo("SIGHUP: nothing to reload");
+      }
       continue;
     }
     return signal;
@@ -147,7 +152,7 @@ int RunServer(const ServerSpec& spec, RedisClient& redis) {
     } while (!stop_probe.WaitForNotificationWithTimeout(interval));
   });
 
-  const int signal = WaitForShutdownSignal();
+  const int signal = WaitForShutdownSignal(spec.on_reload);
   LogInfo("shutting down", {{"signal", absl::StrCat(signal)}});
   stop_probe.Notify();
   probe.join();

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   registry::RegistryService service(store, zone);
   return platform::RunServer({.default_listen = "127.0.0.1:50051",
                               .services = {&service},
-                              .service_names = {"blooddrive.v1.DonorRegistry"}},
+                              .service_names = {"blooddrive.v1.DonorRegistry"},
+                              .on_reload = nullptr},
                              redis);
 }

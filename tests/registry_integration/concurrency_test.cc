@@ -21,8 +21,8 @@ constexpr int kRacers = 50;
 class ConcurrencyTest : public RegistryTest {
  protected:
   // Runs `call(i)` on kRacers threads, each with its own connection, released together.
-  std::vector<grpc::Status> Race(
-      int count, const std::function<grpc::Status(Stub& stub, int i)>& call) {
+  std::vector<grpc::Status> Race(int count,
+                                 const std::function<grpc::Status(Stub& stub, int i)>& call) {
     std::vector<std::unique_ptr<Stub>> stubs;
     for (int i = 0; i < count; ++i) {
       auto channel = PrivateChannel(service().target());

@@ -176,8 +176,7 @@ TEST_F(DonorsTest, UpdateMovesPhoneDocumentGroupAndSiteIndexes) {
   passport->set_type(v1::DOCUMENT_TYPE_PASSPORT);
   passport->set_number("N 0123 4567");
   passport->set_issuing_country("KZ");
-  const v1::Donor updated =
-      MustUpdate(patch, {"phone", "blood_group", "home_site", "documents"});
+  const v1::Donor updated = MustUpdate(patch, {"phone", "blood_group", "home_site", "documents"});
   EXPECT_EQ(updated.phone(), "+77025551234");
   ASSERT_EQ(updated.documents_size(), 1);
   EXPECT_EQ(updated.documents(0).number(), "N01234567");
@@ -190,7 +189,8 @@ TEST_F(DonorsTest, UpdateMovesPhoneDocumentGroupAndSiteIndexes) {
   EXPECT_THAT(ListAll(v1::BLOOD_GROUP_A_POSITIVE, ""), IsEmpty());
   EXPECT_THAT(ListAll(v1::BLOOD_GROUP_O_NEGATIVE, ""), ElementsAre(created.name()));
   EXPECT_THAT(ListAll(v1::BLOOD_GROUP_UNSPECIFIED, "sites/astana-central"), IsEmpty());
-  EXPECT_THAT(ListAll(v1::BLOOD_GROUP_O_NEGATIVE, "sites/karaganda-1"), ElementsAre(created.name()));
+  EXPECT_THAT(ListAll(v1::BLOOD_GROUP_O_NEGATIVE, "sites/karaganda-1"),
+              ElementsAre(created.name()));
   EXPECT_THAT(ListAll(v1::BLOOD_GROUP_UNSPECIFIED, ""),
               UnorderedElementsAreArray({created.name(), other.name()}));
 
@@ -264,9 +264,11 @@ TEST_F(DonorsTest, FindByNamePrefixIsCaseInsensitiveInCyrillicAndLatin) {
 TEST_F(DonorsTest, FindByNamePrefixPagesOneByOneWithoutDuplicates) {
   // Given and family names both start with "сер" for some, so each of those has two index entries
   // matching the prefix; each donor must still come back exactly once.
-  const std::vector<std::pair<std::string, std::string>> names = {
-      {"Сергей", "Серов"}, {"Серик", "Ахметов"}, {"Айгуль", "Сергеева"},
-      {"Серафима", "Серикбаева"}, {"Бауыржан", "Сейткали"}};
+  const std::vector<std::pair<std::string, std::string>> names = {{"Сергей", "Серов"},
+                                                                  {"Серик", "Ахметов"},
+                                                                  {"Айгуль", "Сергеева"},
+                                                                  {"Серафима", "Серикбаева"},
+                                                                  {"Бауыржан", "Сейткали"}};
   std::set<std::string> expected;
   for (size_t i = 0; i < names.size(); ++i) {
     v1::Donor donor = MigrantDonor(absl::StrCat("NAME00", i));
@@ -353,8 +355,8 @@ TEST_F(DonorsTest, SmsConsentOptOutAndBackIn) {
 
   request.set_donor("donors/nosuchdonor");
   request.set_request_id(NewRequestId("consent"));
-  EXPECT_TRUE(HasCode(Call(stub(), &Stub::UpdateSmsConsent, request, &out),
-                      grpc::StatusCode::NOT_FOUND));
+  EXPECT_TRUE(
+      HasCode(Call(stub(), &Stub::UpdateSmsConsent, request, &out), grpc::StatusCode::NOT_FOUND));
 }
 
 TEST_F(DonorsTest, HealthAnswersForServerAndService) {
@@ -379,9 +381,8 @@ TEST_F(DonorsTest, ReflectionListsTheRegistry) {
   grpc::CompletionQueue cq;
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  auto call = generic.PrepareCall(&context,
-                                  "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-                                  &cq);
+  auto call = generic.PrepareCall(
+      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   void* tag = nullptr;
   bool ok = false;
   auto step = [&](intptr_t id) {
@@ -404,7 +405,8 @@ TEST_F(DonorsTest, ReflectionListsTheRegistry) {
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(response.Dump(&slices).ok());
   std::string bytes;
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   EXPECT_THAT(bytes, ::testing::HasSubstr("blooddrive.v1.DonorRegistry"));
   EXPECT_THAT(bytes, ::testing::HasSubstr("grpc.health.v1.Health"));
   grpc::Status status;

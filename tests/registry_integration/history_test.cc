@@ -106,8 +106,7 @@ TEST_F(HistoryTest, RecordDonationReturnsItAndListsNewestFirstWithPages) {
   const v1::Donation middle = MustRecord(DonationRequest(today - 120, "booking-2"));
   const v1::Donation oldest = MustRecord(DonationRequest(today - 240, "booking-1"));
   const v1::Donation newest = MustRecord(DonationRequest(today, "booking-3"));
-  EXPECT_THAT(newest.name(),
-              ::testing::MatchesRegex(donor_.name() + "/donations/[a-z0-9]{1,32}"));
+  EXPECT_THAT(newest.name(), ::testing::MatchesRegex(donor_.name() + "/donations/[a-z0-9]{1,32}"));
   EXPECT_EQ(newest.volume_ml(), 450);
   EXPECT_EQ(newest.external_ref(), "booking-3");
   EXPECT_GT(newest.create_time().seconds(), 0);
@@ -135,7 +134,8 @@ TEST_F(HistoryTest, RecordDonationReturnsItAndListsNewestFirstWithPages) {
 
 TEST_F(HistoryTest, RecordDonationIsIdempotentOnExternalRefAndRequestId) {
   const absl::CivilDay today = TodayInAlmaty();
-  const v1::RecordDonationRequest first_request = DonationRequest(today - 1, "drives/d7/bookings/b9");
+  const v1::RecordDonationRequest first_request =
+      DonationRequest(today - 1, "drives/d7/bookings/b9");
   const v1::Donation first = MustRecord(first_request);
 
   // A retry of the same request answers the same.
@@ -169,13 +169,13 @@ TEST_F(HistoryTest, HistoryOfUnknownDonorIsNotFound) {
   v1::RecordDonationRequest record = DonationRequest(TodayInAlmaty());
   record.set_parent("donors/nosuchdonor");
   v1::Donation donation;
-  EXPECT_TRUE(HasCode(Call(stub(), &Stub::RecordDonation, record, &donation),
-                      grpc::StatusCode::NOT_FOUND));
+  EXPECT_TRUE(
+      HasCode(Call(stub(), &Stub::RecordDonation, record, &donation), grpc::StatusCode::NOT_FOUND));
   v1::CreateDeferralRequest defer = DeferralRequest(TodayInAlmaty(), 7);
   defer.set_parent("donors/nosuchdonor");
   v1::Deferral deferral;
-  EXPECT_TRUE(HasCode(Call(stub(), &Stub::CreateDeferral, defer, &deferral),
-                      grpc::StatusCode::NOT_FOUND));
+  EXPECT_TRUE(
+      HasCode(Call(stub(), &Stub::CreateDeferral, defer, &deferral), grpc::StatusCode::NOT_FOUND));
   v1::ListDonationsRequest donations;
   donations.set_parent("donors/nosuchdonor");
   v1::ListDonationsResponse donations_out;
@@ -189,14 +189,14 @@ TEST_F(HistoryTest, HistoryOfUnknownDonorIsNotFound) {
   v1::GetDonorFactsRequest facts;
   facts.set_name("donors/nosuchdonor");
   v1::DonorFacts facts_out;
-  EXPECT_TRUE(HasCode(Call(stub(), &Stub::GetDonorFacts, facts, &facts_out),
-                      grpc::StatusCode::NOT_FOUND));
+  EXPECT_TRUE(
+      HasCode(Call(stub(), &Stub::GetDonorFacts, facts, &facts_out), grpc::StatusCode::NOT_FOUND));
   v1::LiftDeferralRequest lift;
   lift.set_request_id(NewRequestId());
   lift.set_name(donor_.name() + "/deferrals/nosuchdeferral");
   lift.set_reason("mistake");
-  EXPECT_TRUE(HasCode(Call(stub(), &Stub::LiftDeferral, lift, &deferral),
-                      grpc::StatusCode::NOT_FOUND));
+  EXPECT_TRUE(
+      HasCode(Call(stub(), &Stub::LiftDeferral, lift, &deferral), grpc::StatusCode::NOT_FOUND));
   // None of that created a key for the unknown donor.
   EXPECT_EQ(redis().Command({"KEYS", "*nosuchdonor*"}).value_or("?"), "[]");
 }

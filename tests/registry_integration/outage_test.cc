@@ -139,8 +139,8 @@ TEST_F(OutageTest, RedisKilledMidTestThenRestartedOnSamePort) {
   ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
   EXPECT_EQ(fetched.etag(), donor.etag());
   // The restarted Redis has an empty script cache: EVALSHA gets NOSCRIPT and must reload.
-  status = Call(stub(), &Stub::CreateDonor, CreateRequest(MigrantDonor(), NewRequestId("after")),
-                &out);
+  status =
+      Call(stub(), &Stub::CreateDonor, CreateRequest(MigrantDonor(), NewRequestId("after")), &out);
   EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
   status = Call(stub(), &Stub::UpdateDonor, update, &out);
   EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
@@ -299,9 +299,9 @@ TEST_F(OutageTest, SigtermLetsInFlightCallsFinish) {
     callers.emplace_back([&, i] {
       auto stub = v1::DonorRegistry::NewStub(PrivateChannel(service_->target()));
       v1::Donor out;
-      results[i] = Call(*stub, &Stub::CreateDonor,
-                        CreateRequest(MigrantDonor(absl::StrCat("SD000000", i))), &out,
-                        absl::Seconds(10), /*wait_for_ready=*/false);
+      results[i] =
+          Call(*stub, &Stub::CreateDonor, CreateRequest(MigrantDonor(absl::StrCat("SD000000", i))),
+               &out, absl::Seconds(10), /*wait_for_ready=*/false);
     });
   }
   absl::SleepFor(absl::Milliseconds(5));

@@ -46,9 +46,10 @@ std::string MakeIin(absl::CivilDay birth, v1::Sex sex, int serial) {
   const int century = static_cast<int>(birth.year()) / 100;  // 18, 19, 20
   const int century_sex = 2 * (century - 18) + (sex == v1::SEX_MALE ? 1 : 2);
   for (;; ++serial) {
-    const std::string first = absl::StrCat(
-        absl::Dec(birth.year() % 100, absl::kZeroPad2), absl::Dec(birth.month(), absl::kZeroPad2),
-        absl::Dec(birth.day(), absl::kZeroPad2), century_sex, absl::Dec(serial % 10000, absl::kZeroPad4));
+    const std::string first = absl::StrCat(absl::Dec(birth.year() % 100, absl::kZeroPad2),
+                                           absl::Dec(birth.month(), absl::kZeroPad2),
+                                           absl::Dec(birth.day(), absl::kZeroPad2), century_sex,
+                                           absl::Dec(serial % 10000, absl::kZeroPad4));
     auto weighted = [&](int offset) {
       int sum = 0;
       for (int i = 0; i < 11; ++i) sum += (first[i] - '0') * ((i + offset) % 11 + 1);
@@ -133,15 +134,15 @@ std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') +
     return ::testing::AssertionSuccess();
   }
   return ::testing::AssertionFailure()
-         << "expected INVALID_ARGUMENT \"" << field << ": ...\", got code "
-         << status.error_code() << " \"" << status.error_message() << "\"";
+         << "expected INVALID_ARGUMENT \"" << field << ": ...\", got code " << status.error_code()
+         << " \"" << status.error_message() << "\"";
 }
 
 ::testing::AssertionResult HasCode(const grpc::Status& status, grpc::StatusCode code) {
   if (status.error_code() == code) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "expected code " << code << ", got code "
-                                       << status.error_code() << " \"" << status.error_message()
-                                       << "\"";
+  return ::testing::AssertionFailure()
+         << "expected code " << code << ", got code " << status.error_code() << " \""
+         << status.error_message() << "\"";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,8 +204,7 @@ void RegistryTest::SetUp() {
 
 v1::Donor RegistryTest::MustCreate(const v1::Donor& donor) {
   v1::Donor created;
-  const grpc::Status status =
-      Call(stub(), &Stub::CreateDonor, CreateRequest(donor), &created);
+  const grpc::Status status = Call(stub(), &Stub::CreateDonor, CreateRequest(donor), &created);
   EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
   return status.ok() ? created : v1::Donor();
 }
