@@ -251,12 +251,13 @@ TEST_F(OutageTest, FrozenRedisTimesOutInsteadOfHanging) {
 TEST_F(OutageTest, SigtermExitsZero) {
   MustCreate(CreateRequest(KazakhDonor()));
   // An idle client connection that nobody polls answers the server's GOAWAY only when gRPC's
-  // backup poller wakes (every 5 s), and the shutdown waits for it: close ours first.
+  // backup poller wakes (every 5 s), and the shutdown waits for it: close ours first. Other idle
+  // channels of the fixture may still cost up to those 5 s, never the 10 s grace.
   stub_.reset();
   const absl::Time start = absl::Now();
   EXPECT_EQ(service_->Stop(SIGTERM), 0);
-  // Nothing is in flight, so nothing should hold the shutdown up.
-  EXPECT_LT(absl::Now() - start, absl::Seconds(2)) << service_->ReadLog();
+  // Nothing is in flight, so only idle peers' GOAWAY acknowledgements may hold the shutdown up.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(8)) << service_->ReadLog();
   EXPECT_THAT(service_->ReadLog(), HasSubstr("stopped"));
 }
 
