@@ -1,6 +1,8 @@
 // blooddrive-call: calls any compiled-in gRPC method with a JSON request, like a small grpcurl.
 //
-//   blooddrive-call [--addr=127.0.0.1:50051] [--token=T] [--timeout=10s] [--pretty]
+//   blooddrive-call [--addr=127.0.0.1:50051] [--token_file=F | --token=T] [--timeout=10s]
+//   [--pretty]
+//                   [--tls_ca=ca.pem [--tls_cert=client.pem --tls_key=client.key]]
 //                   blooddrive.v1.DonorRegistry/CreateDonor '{"donor": {...}}'
 //   blooddrive-call blooddrive.v1.DonorRegistry/CreateDonor < seed.jsonl   # one call per line
 //   blooddrive-call --list
@@ -18,6 +20,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -30,9 +33,19 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "auth/client_credentials.h"
+#include "auth/credentials.h"
 
 ABSL_FLAG(std::string, addr, "127.0.0.1:50051", "Server address HOST:PORT.");
-ABSL_FLAG(std::string, token, "", "Bearer token, sent as 'authorization: Bearer <token>'.");
+ABSL_FLAG(std::string, token, "",
+          "Bearer token, sent as 'authorization: Bearer <token>' (default: $BLOODDRIVE_TOKEN). "
+          "Prefer --token_file: a flag shows in the process list.");
+ABSL_FLAG(std::string, token_file, "", "File (mode 0600) holding the bearer token.");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA file: call over TLS, verifying the server with it.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate for mTLS (with --tls_key).");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "Name expected in the server certificate when it is not the --addr host.");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each call.");
 ABSL_FLAG(bool, pretty, false, "Print responses as indented JSON.");
 ABSL_FLAG(bool, emit_defaults, false, "Also print fields that hold their default value.");
@@ -106,8 +119,10 @@ const pb::MethodDescriptor* FindMethod(const std::string& name) {
 
 class Caller {
  public:
-  Caller(const pb::MethodDescriptor* method, std::shared_ptr<grpc::Channel> channel)
+  Caller(const pb::MethodDescriptor* method, std::shared_ptr<grpc::Channel> channel,
+         std::string token)
       : method_(method),
+        token_(std::move(token)),
         path_(absl::StrCat("/", method->service()->full_name(), "/", method->name())),
         stub_(std::move(channel)) {}
 
@@ -128,9 +143,7 @@ class Caller {
     // is the same, one request message and then zero or more responses.
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
-    if (const std::string token = absl::GetFlag(FLAGS_token); !token.empty()) {
-      context.AddMetadata("authorization", "Bearer " + token);
-    }
+    if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_);
     grpc::CompletionQueue cq;
     std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
         stub_.PrepareCall(&context, path_, &cq);
@@ -197,6 +210,7 @@ class Caller {
   }
 
   const pb::MethodDescriptor* method_;
+  const std::string token_;
   const std::string path_;
   grpc::GenericStub stub_;
   pb::DynamicMessageFactory factory_;
@@ -218,8 +232,26 @@ int main(int argc, char** argv) {
   if (method == nullptr) {
     return Usage(absl::StrCat("unknown method \"", args[1], "\"; see --list"));
   }
+  std::string token = absl::GetFlag(FLAGS_token);
+  if (token.empty() && std::getenv("BLOODDRIVE_TOKEN") != nullptr)
+    token = std::getenv("BLOODDRIVE_TOKEN");
+  if (const std::string file = absl::GetFlag(FLAGS_token_file); !file.empty()) {
+    absl::StatusOr<std::string> read = blooddrive::auth::ReadSecretFile(file);
+    if (!read.ok()) return Usage(absl::StrCat("--token_file: ", read.status().message()));
+    token = *std::move(read);
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      blooddrive::auth::ClientCredentials({.ca = absl::GetFlag(FLAGS_tls_ca),
+                                           .cert = absl::GetFlag(FLAGS_tls_cert),
+                                           .key = absl::GetFlag(FLAGS_tls_key)});
+  if (!credentials.ok()) return Usage(std::string(credentials.status().message()));
+  grpc::ChannelArguments channel_args;
+  if (const std::string name = absl::GetFlag(FLAGS_tls_server_name); !name.empty()) {
+    channel_args.SetSslTargetNameOverride(name);
+  }
   Caller caller(method,
-                grpc::CreateChannel(absl::GetFlag(FLAGS_addr), grpc::InsecureChannelCredentials()));
+                grpc::CreateCustomChannel(absl::GetFlag(FLAGS_addr), *credentials, channel_args),
+                std::move(token));
   if (args.size() == 3 && std::string(args[2]) != "-") return caller.Call(args[2]);
 
   std::string line;

@@ -43,6 +43,7 @@ done
 # Never SIGKILL Redis: a clean shutdown flushes the append-only file.
 stop redis "$run_dir/redis.pid" redis-server 60 no || status=1
 if [ "$status" = 0 ]; then
+  rm -f "$tls_marker"
   if [ "$stopped" = 0 ]; then
     echo "nothing to stop: the local stack is not running"
   else

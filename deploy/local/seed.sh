@@ -4,6 +4,7 @@
 # the registry has forgotten request ids, creates nothing), donations are idempotent on their
 # external_ref, and a deferral is created only when none with its external_ref exists.
 # Writes var/demo-donors.tsv: the demo request id of each donor and the donor's resource name.
+# Calls as the demo coordinator (var/secrets/coordinator.token, made by up.sh).
 #
 #   deploy/local/seed.sh [REGISTRY_ADDR]      (default 127.0.0.1:50051)
 set -euo pipefail
@@ -16,7 +17,8 @@ registry=blooddrive.v1.DonorRegistry
 # Runs one RPC; on failure prints what was asked and the server's error, and stops the seeding.
 rpc() {
   local method=$1 request=$2 out
-  if ! out=$("$call_bin" --addr="$addr" --timeout=5s "$registry/$method" "$request" 2>&1); then
+  # shellcheck disable=SC2046  # one flag per line
+  if ! out=$("$call_bin" $(call_flags coordinator) --addr="$addr" --timeout=5s "$registry/$method" "$request" 2>&1); then
     echo "seed: $method failed: $out" >&2
     echo "seed: request was: $request" >&2
     exit 1

@@ -15,11 +15,20 @@ run_dir=$var_dir/run
 redis_dir=$var_dir/redis
 redis_port=${BLOODDRIVE_LOCAL_REDIS_PORT:-6390}
 call_bin=$build_dir/clients/grpc_call/blooddrive-call
+tokens_bin=$build_dir/clients/tokens/blooddrive-tokens
+# Secrets (mode 0700): the credentials file (token hashes), the demo principals' tokens
+# (<name>.token), Redis passwords (redis-<user>.password), the Redis ACL file and, with --tls, the
+# private CA and certificates (tls/).
+secrets_dir=$var_dir/secrets
+credentials_file=$secrets_dir/credentials.textproto
+tls_dir=$secrets_dir/tls
+tls_marker=$run_dir/tls  # present while the stack serves TLS (up.sh --tls)
 
 # The processes of the stack, in start order (down.sh stops them in reverse), one per line:
 #   name  health-port (- for none)  source dir  CMake target (built into <build dir>/<source dir>/)  [flags...]
 # A process whose source dir does not exist yet is skipped, so the list can name what is coming.
-# Every process also gets --redis; those with a port get --listen=127.0.0.1:<port>.
+# Those with a Redis user in deploy/redis/service-acl.txt get its address and credentials; those
+# with a port get --listen=127.0.0.1:<port>.
 stack_processes=(
   "registry    50051 services/registry    blooddrive-registry"
   "eligibility 50052 services/eligibility blooddrive-eligibility"
@@ -55,4 +64,22 @@ port_in_use() {
 # The path to show a user for a file under the project: relative when they stand in the project.
 shown_path() {
   if [ "$PWD" = "$root" ]; then echo "${1#"$root"/}"; else echo "$1"; fi
+}
+
+# redis-cli as the operators' user (the default user, with its password from var/secrets/).
+redis_admin() {
+  REDISCLI_AUTH=$(cat "$secrets_dir/redis-admin.password" 2>/dev/null) redis-cli --no-auth-warning \
+    -p "$redis_port" "$@"
+}
+
+# Prints the blooddrive-call flags for calling the stack as principal $1 (a token in var/secrets/;
+# "" for none): the token file and, when the stack serves TLS, the CA and a client certificate.
+call_flags() {
+  [ -n "${1:-}" ] && echo "--token_file=$secrets_dir/$1.token"
+  if [ -f "$tls_marker" ]; then
+    echo "--tls_ca=$tls_dir/ca.pem"
+    echo "--tls_cert=$tls_dir/client.pem"
+    echo "--tls_key=$tls_dir/client.key"
+  fi
+  return 0
 }

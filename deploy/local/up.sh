@@ -5,13 +5,29 @@
 #   3. starts every service built so far (logs in var/log/, pid files in var/run/);
 #   4. waits until each answers its gRPC health check with SERVING;
 #   5. loads the demo donors of the Astana branch (idempotent) and prints what to try next.
+# Security is on (docs/security.md): every service requires a bearer token. The first run makes
+# var/secrets/: Redis passwords and ACL users (one least-privilege user per service), a credentials
+# file and tokens for demo principals (coordinator, clinic, gateway, portal, admin) and for each
+# service. With --tls it also makes a private CA and loopback certificates and serves TLS + mTLS.
 # Running it again while the stack is up starts nothing new: it re-checks health and prints the hints.
 # deploy/local/down.sh stops what this started; the data stays in var/redis/.
+#
+#   deploy/local/up.sh [--tls]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/stack.sh"
 cd "$root"
 
+want_tls=0
+for arg in "$@"; do
+  case "$arg" in
+    --tls) want_tls=1 ;;
+    *) echo "usage: deploy/local/up.sh [--tls]" >&2; exit 2 ;;
+  esac
+done
+
 mkdir -p "$log_dir" "$run_dir" "$redis_dir"
+mkdir -p -m 700 "$secrets_dir"
+chmod 700 "$secrets_dir"
 bash scripts/install-deps.sh
 
 # build TARGET...: builds into the stack's build directory, showing only the tail of a failure.
@@ -26,7 +42,7 @@ build() {
 echo "== building in $(shown_path "$build_dir")/ (output in $(shown_path "$log_dir")/build.log)"
 [ -x "$call_bin" ] || echo "   the first build takes several minutes"
 : >"$log_dir/build.log"
-build blooddrive-call
+build blooddrive-call blooddrive-tokens
 # Only the services whose target exists in the configured build: a service still being written
 # (its folder there, its binary not yet) is left out rather than failing the stack.
 available=$(cmake --build "$build_dir" --target help 2>/dev/null || true)
@@ -43,16 +59,69 @@ while IFS= read -r entry; do
 done < <(present_processes)
 [ ${#targets[@]} -gt 0 ] && build "${targets[@]}"
 
+# --- secrets -----------------------------------------------------------------------------------
+umask 077
+# Redis: a password per ACL user of deploy/redis/service-acl.txt plus the operators' (default)
+# user; the ACL file holds only SHA-256 hashes of them.
+secret() { [ -s "$1" ] || openssl rand -hex 24 >"$1"; }
+sha256() { printf '%s' "$(cat "$1")" | sha256sum | cut -d' ' -f1; }
+secret "$secrets_dir/redis-admin.password"
+{
+  echo "user default reset on #$(sha256 "$secrets_dir/redis-admin.password") ~* &* +@all"
+  while read -r user rules; do
+    [[ -z "$user" || "$user" == \#* ]] && continue
+    secret "$secrets_dir/redis-$user.password"
+    echo "user $user reset on #$(sha256 "$secrets_dir/redis-$user.password") resetchannels $rules"
+  done <"$root/deploy/redis/service-acl.txt"
+} >"$secrets_dir/redis-users.acl"
+
+# Tokens: one per demo principal and per service, minted when its token file is missing (a lost
+# token is revoked and replaced).
+minted=0
+mint() {
+  local file=$1 principal=$2
+  shift 2
+  [ -s "$secrets_dir/$file.token" ] && return 0
+  "$tokens_bin" --credentials_file="$credentials_file" revoke --principal="$principal" 2>/dev/null || true
+  "$tokens_bin" --credentials_file="$credentials_file" mint --principal="$principal" "$@" \
+    --out="$secrets_dir/$file.token" 2>>"$log_dir/tokens.log"
+  minted=1
+}
+mint coordinator coordinator-astana --role=coordinator --branch=kz-astana \
+  --sites=sites/astana-old-town,sites/astana-central,sites/astana-left-bank
+mint clinic clinic-old-town --role=clinic --sites=sites/astana-old-town
+mint gateway sms-gateway-1 --role=sms-gateway
+mint portal donor-portal --role=portal
+mint admin ops-admin --role=admin
+for entry in "${stack_processes[@]}"; do
+  read -r name _ <<<"$entry"
+  mint "$name-service" "$name" --role=service
+done
+
+# TLS: with --tls, or kept while the stack that was started with it still runs.
+if [ "$want_tls" = 1 ]; then
+  bash "$root/deploy/local/tls-certs.sh" "$tls_dir"
+  touch "$tls_marker"
+elif [ -f "$tls_marker" ] && ! pid_alive "$run_dir/redis.pid" redis-server; then
+  rm -f "$tls_marker"
+fi
+umask 022
+
 # --- Redis -------------------------------------------------------------------------------------
 redis_pidfile=$run_dir/redis.pid
 if pid_alive "$redis_pidfile" redis-server; then
   pid=$(cat "$redis_pidfile")
-  if ! redis-cli -p "$redis_port" info server 2>/dev/null | grep -q "^process_id:$pid"$'\r'; then
+  if ! redis_admin info server 2>/dev/null | grep -q "^process_id:$pid"$'\r'; then
     echo "up: the stack's redis-server (pid $pid) is running, but not on port $redis_port." >&2
     echo "    Run deploy/local/down.sh first to change the port." >&2
     exit 1
   fi
   echo "== redis-server already running (pid $pid, port $redis_port)"
+  if ! redis_admin acl load >/dev/null 2>&1; then
+    echo "up: the running redis-server did not load var/secrets/redis-users.acl (started before" >&2
+    echo "    the stack had ACL users?). Run deploy/local/down.sh, then this script again." >&2
+    exit 1
+  fi
 else
   rm -f "$redis_pidfile"
   if port_in_use "$redis_port"; then
@@ -62,14 +131,15 @@ else
   fi
   echo "== starting redis-server on 127.0.0.1:$redis_port (data in $(shown_path "$redis_dir"))"
   redis-server "$root/deploy/redis/local.conf" --port "$redis_port" --dir "$redis_dir" \
-    --logfile "$log_dir/redis.log" --pidfile "$redis_pidfile" --daemonize yes
+    --logfile "$log_dir/redis.log" --pidfile "$redis_pidfile" --daemonize yes \
+    --aclfile "$secrets_dir/redis-users.acl"
 fi
 # Loading a large append-only file takes a while; Redis answers LOADING until it is done.
 for _ in $(seq 1 120); do
-  [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && break
+  [ "$(redis_admin ping 2>/dev/null)" = PONG ] && break
   sleep 0.5
 done
-if [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" != PONG ]; then
+if [ "$(redis_admin ping 2>/dev/null)" != PONG ]; then
   echo "up: redis-server does not answer PING on port $redis_port; last lines of its log:" >&2
   tail -n 20 "$log_dir/redis.log" >&2 || true
   exit 1
@@ -83,13 +153,15 @@ for entry in "${processes[@]}"; do
   log=$log_dir/$name.log
   if pid_alive "$pidfile" "$target"; then
     echo "== $name already running (pid $(cat "$pidfile"))"
+    # New tokens (minted above) take effect on SIGHUP.
+    [ "$minted" = 1 ] && kill -HUP "$(cat "$pidfile")"
     if [ "$bin" -nt "$pidfile" ]; then
       echo "   note: $target was rebuilt after it started; deploy/local/down.sh && deploy/local/up.sh runs the new one"
     fi
     continue
   fi
   rm -f "$pidfile"
-  args=(--redis="127.0.0.1:$redis_port")
+  args=()
   if [ "$port" != - ]; then
     if port_in_use "$port"; then
       echo "up: port $port (for $name) is taken by a process this script did not start; stop it first." >&2
@@ -104,7 +176,30 @@ for entry in "${processes[@]}"; do
   echo "== starting $name$where (log $(shown_path "$log"))"
   echo "--- $(date -u +%FT%TZ) up.sh: $target ${args[*]}" >>"$log"
   # Its own session: a Ctrl-C in this terminal or closing it does not reach the services.
-  setsid "$bin" "${args[@]}" >>"$log" 2>&1 </dev/null &
+  # Secrets go through the environment (BLOODDRIVE_<FLAG>), never the command line.
+  service_env=(
+    BLOODDRIVE_CREDENTIALS_FILE="$credentials_file"
+    BLOODDRIVE_SERVICE_TOKEN_FILE="$secrets_dir/$name-service.token"
+  )
+  # Services that keep state in Redis get its address and their own ACL user; the environment
+  # (not flags) carries them, so a service without Redis (eligibility) simply has no such flags.
+  if [ -f "$secrets_dir/redis-$name.password" ]; then
+    service_env+=(
+      BLOODDRIVE_REDIS="127.0.0.1:$redis_port"
+      BLOODDRIVE_REDIS_USER="$name"
+      BLOODDRIVE_REDIS_PASSWORD="$(cat "$secrets_dir/redis-$name.password")"
+    )
+  fi
+  if [ -f "$tls_marker" ]; then
+    service_env+=(
+      BLOODDRIVE_TLS_CERT="$tls_dir/server.pem" BLOODDRIVE_TLS_KEY="$tls_dir/server.key"
+      BLOODDRIVE_TLS_CLIENT_CA="$tls_dir/ca.pem"
+      BLOODDRIVE_DOWNSTREAM_TLS_CA="$tls_dir/ca.pem"
+      BLOODDRIVE_DOWNSTREAM_TLS_CERT="$tls_dir/server.pem"
+      BLOODDRIVE_DOWNSTREAM_TLS_KEY="$tls_dir/server.key"
+    )
+  fi
+  env "${service_env[@]}" setsid "$bin" "${args[@]}" >>"$log" 2>&1 </dev/null &
   echo $! >"$pidfile"
 done
 
@@ -122,7 +217,8 @@ for entry in "${processes[@]}"; do
       answer="the process exited"
       break
     fi
-    if answer=$("$call_bin" --addr="127.0.0.1:$port" --timeout=1s grpc.health.v1.Health/Check '{}' 2>&1) &&
+    # shellcheck disable=SC2046  # one flag per line
+    if answer=$("$call_bin" $(call_flags) --addr="127.0.0.1:$port" --timeout=1s grpc.health.v1.Health/Check '{}' 2>&1) &&
       grep -q '"SERVING"' <<<"$answer"; then
       ok=1
       break
@@ -146,7 +242,14 @@ fi
 bash "$root/deploy/local/seed.sh" 127.0.0.1:50051
 
 donor() { awk -F'\t' -v id="$1" '$1 == id { print $2 }' "$var_dir/demo-donors.tsv"; }
-call=$(shown_path "$call_bin")
+call="$(shown_path "$call_bin")"
+secrets=$(shown_path "$secrets_dir")
+tls_flags=""
+if [ -f "$tls_marker" ]; then
+  tls_flags=" --tls_ca=$secrets/tls/ca.pem --tls_cert=$secrets/tls/client.pem --tls_key=$secrets/tls/client.key"
+fi
+as() { echo "$call --token_file=$secrets/$1.token$tls_flags"; }
+coordinator=$(as coordinator)
 dmitry=$(donor demo-donor-dmitry)
 farrukh=$(donor demo-donor-farrukh)
 today=$(TZ=Asia/Almaty date +%Y-%m-%d)
@@ -161,28 +264,40 @@ done
 cat <<EOF
 
 The stack is up: redis-server on 127.0.0.1:$redis_port$up_list.
-Try (from $root):
+Every RPC needs a token: var/secrets/ holds tokens of a coordinator (Astana branch), a clinic
+(Old Town), an SMS gateway, a portal and an admin$( [ -f "$tls_marker" ] && echo "; TLS with client certificates is on")
+(docs/security.md). Try (from $root):
 
-  # health, and every method the call tool knows
-  $call grpc.health.v1.Health/Check '{}'
+  # health (no token needed), and every method the call tool knows
+  $call$tls_flags grpc.health.v1.Health/Check '{}'
   $call --list
+  # as the coordinator; the same call without a token is UNAUTHENTICATED
+  call="$coordinator"
 
   # find a donor by phone (any format; a number without a country code is read as Kazakh)
-  $call $r/FindDonors '{"phone": "8 701 555 01 23"}'
+  \$call $r/FindDonors '{"phone": "8 701 555 01 23"}'
   # by the start of a name, in any script and case
-  $call $r/FindDonors '{"namePrefix": "сапар"}'
-  $call $r/FindDonors '{"namePrefix": "jasur"}'
+  \$call $r/FindDonors '{"namePrefix": "сапар"}'
+  \$call $r/FindDonors '{"namePrefix": "jasur"}'
   # by identity document (an Uzbek passport)
-  $call $r/FindDonors '{"document": {"type": "DOCUMENT_TYPE_PASSPORT", "issuingCountry": "UZ", "number": "AB1234567"}}'
+  \$call $r/FindDonors '{"document": {"type": "DOCUMENT_TYPE_PASSPORT", "issuingCountry": "UZ", "number": "AB1234567"}}'
 
   # O+ donors of the Old Town site
-  $call $r/ListDonors '{"bloodGroup": "BLOOD_GROUP_O_POSITIVE", "homeSite": "sites/astana-old-town"}'
+  \$call $r/ListDonors '{"bloodGroup": "BLOOD_GROUP_O_POSITIVE", "homeSite": "sites/astana-old-town"}'
 
   # record today's donation for Дмитрий Кузнецов (running it again changes nothing: same requestId)
-  $call $r/RecordDonation '{"requestId": "try-donation-$today", "parent": "$dmitry", "donation": {"donationDate": {"year": $y, "month": $m, "day": $d}, "donationType": "DONATION_TYPE_WHOLE_BLOOD", "site": "sites/astana-old-town", "volumeMl": 450, "hemoglobinGPerL": 148, "outcome": "DONATION_OUTCOME_DONATED"}}'
+  \$call $r/RecordDonation '{"requestId": "try-donation-$today", "parent": "$dmitry", "donation": {"donationDate": {"year": $y, "month": $m, "day": $d}, "donationType": "DONATION_TYPE_WHOLE_BLOOD", "site": "sites/astana-old-town", "volumeMl": 450, "hemoglobinGPerL": 148, "outcome": "DONATION_OUTCOME_DONATED"}}'
   # everything the eligibility rules would see about him, and a deferred donor
-  $call --pretty $r/GetDonorFacts '{"name": "$dmitry"}'
-  $call --pretty $r/GetDonorFacts '{"name": "$farrukh"}'
+  \$call --pretty $r/GetDonorFacts '{"name": "$dmitry"}'
+  \$call --pretty $r/GetDonorFacts '{"name": "$farrukh"}'
+
+  # a portal may look a donor up by phone, but not list donors or search by name
+  $(as portal) $r/FindDonors '{"phone": "8 701 555 01 23"}'
+  $(as portal) $r/FindDonors '{"namePrefix": "сапар"}'      # PERMISSION_DENIED
+  # the audit log of changes (who, what, when, outcome; no personal data)
+  REDISCLI_AUTH=\$(cat $secrets/redis-admin.password) redis-cli -p $redis_port XREVRANGE reg:audit + - COUNT 5
+  # tokens: list, mint, revoke (then: kill -HUP the services, or run up.sh again)
+  $(shown_path "$tokens_bin") --credentials_file=$secrets/credentials.textproto list
 
   # stop the stack (the data stays in $(shown_path "$redis_dir"); delete it for a clean start)
   $(shown_path "$root/deploy/local/down.sh")

@@ -62,9 +62,9 @@ absl::StatusOr<IinInfo> ParseIin(absl::string_view iin) {
   const int day = TwoDigits(iin, 4);
   const absl::CivilDay birth(year, month, day);
   if (month < 1 || month > 12 || day < 1 || birth.month() != month || birth.day() != day) {
-    return absl::InvalidArgumentError(absl::StrCat("is not a valid IIN: its first 6 digits (",
-                                                   iin.substr(0, 6),
-                                                   ") are not a birth date YYMMDD"));
+    // The digits are not quoted: error messages never echo a document number, even in part.
+    return absl::InvalidArgumentError(
+        "is not a valid IIN: its first 6 digits are not a birth date YYMMDD");
   }
   const std::optional<int> check = IinCheckDigit(iin.substr(0, 11));
   if (!check.has_value()) {

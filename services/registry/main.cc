@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   return platform::RunServer({.default_listen = "127.0.0.1:50051",
                               .services = {&service},
                               .service_names = {"blooddrive.v1.DonorRegistry"},
-                              .on_reload = nullptr},
+                              .on_reload = nullptr,
+                              .audit_stream = "reg:audit"},
                              redis);
 }

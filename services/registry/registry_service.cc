@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "auth/auth.h"
 #include "dates.h"
 #include "donor_validation.h"
 #include "grpc_status.h"
@@ -24,6 +25,11 @@ using platform::Respond;
 
 constexpr int kDefaultPageSize = 50;
 
+// Site-scoped RPCs (auth/policy.cc) check the site they name once it is known to be well formed.
+absl::Status AuthorizeSite(const grpc::ServerContextBase* context, absl::string_view site) {
+  return platform::FromGrpcStatus(auth::AuthorizeSite(context, site));
+}
+
 absl::StatusOr<Mutation> MutationOf(absl::string_view method, absl::string_view request_id,
                                     const google::protobuf::Message& request) {
   if (absl::Status s = CheckRequestId("request_id", request_id); !s.ok()) return s;
@@ -38,7 +44,8 @@ absl::StatusOr<std::string> DonorId(absl::string_view field, absl::string_view n
 
 absl::StatusOr<PageRequest> PageOf(int page_size, std::string token) {
   PageRequest page;
-  if (absl::Status s = CheckPageSize("page_size", page_size, kDefaultPageSize, &page.size); !s.ok()) {
+  if (absl::Status s = CheckPageSize("page_size", page_size, kDefaultPageSize, &page.size);
+      !s.ok()) {
     return s;
   }
   page.token = std::move(token);
@@ -85,7 +92,8 @@ absl::StatusOr<v1::Donor> CreateDonor(DonorStore& store, const v1::CreateDonorRe
   return store.Create(*mutation, *std::move(donor), now);
 }
 
-absl::StatusOr<v1::FindDonorsResponse> FindDonors(DonorStore& store,
+absl::StatusOr<v1::FindDonorsResponse> FindDonors(const grpc::ServerContextBase* context,
+                                                  DonorStore& store,
                                                   const v1::FindDonorsRequest& request) {
   absl::StatusOr<PageRequest> page = PageOf(request.page_size(), request.page_token());
   if (!page.ok()) return page.status();
@@ -105,6 +113,10 @@ absl::StatusOr<v1::FindDonorsResponse> FindDonors(DonorStore& store,
       break;
     }
     case v1::FindDonorsRequest::kNamePrefix: {
+      // Any two letters match many donors: a bulk read, which the portal may not do.
+      if (grpc::Status s = auth::AuthorizeVariant(context, "name_prefix"); !s.ok()) {
+        return platform::FromGrpcStatus(s);
+      }
       if (absl::Status s = platform::CheckText("name_prefix", request.name_prefix(), 100, true);
           !s.ok()) {
         return s;
@@ -128,7 +140,8 @@ absl::StatusOr<v1::FindDonorsResponse> FindDonors(DonorStore& store,
   return response;
 }
 
-absl::StatusOr<v1::ListDonorsResponse> ListDonors(DonorStore& store,
+absl::StatusOr<v1::ListDonorsResponse> ListDonors(const grpc::ServerContextBase* context,
+                                                  DonorStore& store,
                                                   const v1::ListDonorsRequest& request) {
   absl::StatusOr<PageRequest> page = PageOf(request.page_size(), request.page_token());
   if (!page.ok()) return page.status();
@@ -141,6 +154,7 @@ absl::StatusOr<v1::ListDonorsResponse> ListDonors(DonorStore& store,
       return s;
     }
   }
+  if (absl::Status s = AuthorizeSite(context, request.home_site()); !s.ok()) return s;
   absl::StatusOr<Page<v1::Donor>> listed =
       store.List(request.blood_group(), request.home_site(), *page);
   if (!listed.ok()) return listed.status();
@@ -150,7 +164,8 @@ absl::StatusOr<v1::ListDonorsResponse> ListDonors(DonorStore& store,
   return response;
 }
 
-absl::StatusOr<v1::Deferral> LiftDeferral(DonorStore& store, const v1::LiftDeferralRequest& request) {
+absl::StatusOr<v1::Deferral> LiftDeferral(DonorStore& store,
+                                          const v1::LiftDeferralRequest& request) {
   absl::StatusOr<Mutation> mutation = MutationOf("LiftDeferral", request.request_id(), request);
   if (!mutation.ok()) return mutation.status();
   const std::string& name = request.name();
@@ -165,7 +180,8 @@ absl::StatusOr<v1::Deferral> LiftDeferral(DonorStore& store, const v1::LiftDefer
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = platform::CheckText("reason", request.reason(), 500, true); !s.ok()) return s;
+  if (absl::Status s = platform::CheckText("reason", request.reason(), 500, true); !s.ok())
+    return s;
   return store.LiftDeferral(*mutation, *donor_id, deferral_id, request.reason(), absl::Now());
 }
 
@@ -173,22 +189,25 @@ absl::StatusOr<v1::Deferral> LiftDeferral(DonorStore& store, const v1::LiftDefer
 
 absl::CivilDay RegistryService::Today() const { return absl::ToCivilDay(absl::Now(), zone_); }
 
-grpc::Status RegistryService::CreateDonor(grpc::ServerContext*,
+grpc::Status RegistryService::CreateDonor(grpc::ServerContext* context,
                                           const v1::CreateDonorRequest* request,
                                           v1::Donor* response) {
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   return Respond(registry::CreateDonor(store_, *request, Today()), response);
 }
 
-grpc::Status RegistryService::GetDonor(grpc::ServerContext*, const v1::GetDonorRequest* request,
-                                       v1::Donor* response) {
+grpc::Status RegistryService::GetDonor(grpc::ServerContext* context,
+                                       const v1::GetDonorRequest* request, v1::Donor* response) {
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   absl::StatusOr<std::string> id = DonorId("name", request->name());
   if (!id.ok()) return platform::ToGrpcStatus(id.status());
   return Respond(store_.Get(*id), response);
 }
 
-grpc::Status RegistryService::UpdateDonor(grpc::ServerContext*,
+grpc::Status RegistryService::UpdateDonor(grpc::ServerContext* context,
                                           const v1::UpdateDonorRequest* request,
                                           v1::Donor* response) {
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   auto update = [&]() -> absl::StatusOr<v1::Donor> {
     absl::StatusOr<Mutation> mutation = MutationOf("UpdateDonor", request->request_id(), *request);
     if (!mutation.ok()) return mutation.status();
@@ -208,21 +227,24 @@ grpc::Status RegistryService::UpdateDonor(grpc::ServerContext*,
   return Respond(update(), response);
 }
 
-grpc::Status RegistryService::FindDonors(grpc::ServerContext*,
+grpc::Status RegistryService::FindDonors(grpc::ServerContext* context,
                                          const v1::FindDonorsRequest* request,
                                          v1::FindDonorsResponse* response) {
-  return Respond(registry::FindDonors(store_, *request), response);
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
+  return Respond(registry::FindDonors(context, store_, *request), response);
 }
 
-grpc::Status RegistryService::ListDonors(grpc::ServerContext*,
+grpc::Status RegistryService::ListDonors(grpc::ServerContext* context,
                                          const v1::ListDonorsRequest* request,
                                          v1::ListDonorsResponse* response) {
-  return Respond(registry::ListDonors(store_, *request), response);
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
+  return Respond(registry::ListDonors(context, store_, *request), response);
 }
 
-grpc::Status RegistryService::UpdateSmsConsent(grpc::ServerContext*,
+grpc::Status RegistryService::UpdateSmsConsent(grpc::ServerContext* context,
                                                const v1::UpdateSmsConsentRequest* request,
                                                v1::Donor* response) {
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   auto update = [&]() -> absl::StatusOr<v1::Donor> {
     absl::StatusOr<Mutation> mutation =
         MutationOf("UpdateSmsConsent", request->request_id(), *request);
@@ -250,9 +272,10 @@ grpc::Status RegistryService::UpdateSmsConsent(grpc::ServerContext*,
   return Respond(update(), response);
 }
 
-grpc::Status RegistryService::RecordDonation(grpc::ServerContext*,
+grpc::Status RegistryService::RecordDonation(grpc::ServerContext* context,
                                              const v1::RecordDonationRequest* request,
                                              v1::Donation* response) {
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   auto record = [&]() -> absl::StatusOr<v1::Donation> {
     absl::StatusOr<Mutation> mutation =
         MutationOf("RecordDonation", request->request_id(), *request);
@@ -262,14 +285,16 @@ grpc::Status RegistryService::RecordDonation(grpc::ServerContext*,
     if (absl::Status s = ValidateDonation("donation", request->donation(), Today()); !s.ok()) {
       return s;
     }
+    if (absl::Status s = AuthorizeSite(context, request->donation().site()); !s.ok()) return s;
     return store_.AddDonation(*mutation, *id, request->donation(), absl::Now());
   };
   return Respond(record(), response);
 }
 
-grpc::Status RegistryService::ListDonations(grpc::ServerContext*,
+grpc::Status RegistryService::ListDonations(grpc::ServerContext* context,
                                             const v1::ListDonationsRequest* request,
                                             v1::ListDonationsResponse* response) {
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   auto list = [&]() -> absl::StatusOr<v1::ListDonationsResponse> {
     absl::StatusOr<std::string> id = DonorId("parent", request->parent());
     if (!id.ok()) return id.status();
@@ -285,9 +310,10 @@ grpc::Status RegistryService::ListDonations(grpc::ServerContext*,
   return Respond(list(), response);
 }
 
-grpc::Status RegistryService::CreateDeferral(grpc::ServerContext*,
+grpc::Status RegistryService::CreateDeferral(grpc::ServerContext* context,
                                              const v1::CreateDeferralRequest* request,
                                              v1::Deferral* response) {
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   auto create = [&]() -> absl::StatusOr<v1::Deferral> {
     absl::StatusOr<Mutation> mutation =
         MutationOf("CreateDeferral", request->request_id(), *request);
@@ -295,20 +321,23 @@ grpc::Status RegistryService::CreateDeferral(grpc::ServerContext*,
     absl::StatusOr<std::string> id = DonorId("parent", request->parent());
     if (!id.ok()) return id.status();
     if (absl::Status s = ValidateDeferral("deferral", request->deferral()); !s.ok()) return s;
+    if (absl::Status s = AuthorizeSite(context, request->deferral().site()); !s.ok()) return s;
     return store_.AddDeferral(*mutation, *id, request->deferral(), absl::Now());
   };
   return Respond(create(), response);
 }
 
-grpc::Status RegistryService::LiftDeferral(grpc::ServerContext*,
+grpc::Status RegistryService::LiftDeferral(grpc::ServerContext* context,
                                            const v1::LiftDeferralRequest* request,
                                            v1::Deferral* response) {
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   return Respond(registry::LiftDeferral(store_, *request), response);
 }
 
-grpc::Status RegistryService::ListDeferrals(grpc::ServerContext*,
+grpc::Status RegistryService::ListDeferrals(grpc::ServerContext* context,
                                             const v1::ListDeferralsRequest* request,
                                             v1::ListDeferralsResponse* response) {
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   auto list = [&]() -> absl::StatusOr<v1::ListDeferralsResponse> {
     absl::StatusOr<std::string> id = DonorId("parent", request->parent());
     if (!id.ok()) return id.status();
@@ -327,9 +356,10 @@ grpc::Status RegistryService::ListDeferrals(grpc::ServerContext*,
   return Respond(list(), response);
 }
 
-grpc::Status RegistryService::GetDonorFacts(grpc::ServerContext*,
+grpc::Status RegistryService::GetDonorFacts(grpc::ServerContext* context,
                                             const v1::GetDonorFactsRequest* request,
                                             v1::DonorFacts* response) {
+  if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   absl::StatusOr<std::string> id = DonorId("name", request->name());
   if (!id.ok()) return platform::ToGrpcStatus(id.status());
   return Respond(store_.Facts(*id), response);

@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "auth/client_credentials.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 
@@ -361,6 +362,20 @@ ServiceProcess::~ServiceProcess() {
 
 std::string ServiceProcess::target() const { return absl::StrCat("127.0.0.1:", port_); }
 
+std::shared_ptr<grpc::Channel> ServiceProcess::Channel() const {
+  if (options_.token.empty() && options_.channel_credentials == nullptr) {
+    return LoopbackChannel(target());
+  }
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+  return auth::NewTokenChannel(target(), options_.token,
+                               options_.channel_credentials != nullptr
+                                   ? options_.channel_credentials
+                                   : grpc::InsecureChannelCredentials(),
+                               args, options_.tls_server_name);
+}
+
 std::string ServiceProcess::ReadLog() const {
   return FileTail(log_path(), std::numeric_limits<size_t>::max());
 }
@@ -401,6 +416,10 @@ absl::Status ServiceProcess::Start() {
                                                   absl::FormatDuration(options_.ready_timeout),
                                                   " (last: ", last, "); log tail:\n",
                                                   FileTail(log_path())));
+}
+
+void ServiceProcess::Signal(int signal) const {
+  if (pid_ > 0) kill(pid_, signal);
 }
 
 int ServiceProcess::Stop(int signal, absl::Duration timeout) {

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/security/credentials.h"
 
 // absl::Status assertions; gtest 1.12 has none of its own.
 #ifndef ASSERT_OK
@@ -111,6 +112,12 @@ class ServiceProcess {
   struct Options {
     absl::Duration ready_timeout = absl::Seconds(10);
     std::string health_service;  // "" = the server as a whole
+    // Bearer token that Channel() puts on every call (health checks need none).
+    std::string token;
+    // Channel credentials for a server started with --tls_*; null: plaintext.
+    std::shared_ptr<grpc::ChannelCredentials> channel_credentials;
+    // Name expected in the server's certificate when it is not 127.0.0.1.
+    std::string tls_server_name;
   };
 
   // `flags` are passed as given, followed by --listen=127.0.0.1:PORT with a free port.
@@ -129,11 +136,14 @@ class ServiceProcess {
   int Stop(int signal = SIGTERM, absl::Duration timeout = absl::Seconds(10));
   // SIGKILL: a crash, no graceful shutdown.
   int Kill() { return Stop(SIGKILL); }
+  // Sends `signal` without waiting, e.g. SIGHUP to reload.
+  void Signal(int signal) const;
   bool running() const { return pid_ > 0; }
 
   int port() const { return port_; }
   std::string target() const;
-  std::shared_ptr<grpc::Channel> Channel() const { return LoopbackChannel(target()); }
+  // A channel as LoopbackChannel, with Options' token and TLS credentials.
+  std::shared_ptr<grpc::Channel> Channel() const;
   // Everything the service wrote to stdout and stderr so far.
   std::string log_path() const { return dir_ + "/service.log"; }
   std::string ReadLog() const;

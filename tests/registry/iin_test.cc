@@ -131,7 +131,7 @@ TEST(ParseIinTest, Rejections) {
       {MakeIin("900514", 0), "its 7th digit (century and sex) must be 1..6, is 0"},
       {MakeIin("900514", 7), "its 7th digit (century and sex) must be 1..6, is 7"},
       {MakeIin("900514", 9), "its 7th digit (century and sex) must be 1..6, is 9"},
-      {MakeIin("901314", 3), "its first 6 digits (901314) are not a birth date YYMMDD"},
+      {MakeIin("901314", 3), "its first 6 digits are not a birth date YYMMDD"},
       {MakeIin("900014", 3), "are not a birth date"},
       {MakeIin("900500", 3), "are not a birth date"},
       {MakeIin("900431", 3), "are not a birth date"},

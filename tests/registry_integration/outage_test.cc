@@ -25,9 +25,8 @@ class OutageTest : public ::testing::Test {
     redis_ = std::make_unique<RedisServer>(
         RedisServer::Options{.extra_config = {"appendonly yes", "appendfsync always"}});
     ASSERT_OK(redis_->Start());
-    service_ = std::make_unique<ServiceProcess>(
-        REGISTRY_BIN, std::vector<std::string>{absl::StrCat("--redis=", redis_->address()),
-                                               "--health_interval=200ms"});
+    service_ = NewRegistryProcess(
+        {absl::StrCat("--redis=", redis_->address()), "--health_interval=200ms"});
     ASSERT_OK(service_->Start());
     stub_ = v1::DonorRegistry::NewStub(service_->Channel());
   }
@@ -208,9 +207,8 @@ TEST_F(OutageTest, RedisRestartedEmptyServesAgain) {
   // Without AOF a restart loses the data and the script cache; the service must not care.
   redis_ = std::make_unique<RedisServer>();
   ASSERT_OK(redis_->Start());
-  service_ = std::make_unique<ServiceProcess>(
-      REGISTRY_BIN, std::vector<std::string>{absl::StrCat("--redis=", redis_->address()),
-                                             "--health_interval=200ms"});
+  service_ =
+      NewRegistryProcess({absl::StrCat("--redis=", redis_->address()), "--health_interval=200ms"});
   ASSERT_OK(service_->Start());
   stub_ = v1::DonorRegistry::NewStub(service_->Channel());
   const v1::Donor before = MustCreate(CreateRequest(MigrantDonor()));

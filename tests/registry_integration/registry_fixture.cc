@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "auth/client_credentials.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -21,6 +22,8 @@ std::vector<std::string> ArrayItems(const std::string& text) {
   return absl::StrSplit(text.substr(1, text.size() - 2), ',');
 }
 
+constexpr char kAdminRedisPassword[] = "test-admin-password";
+
 std::unique_ptr<RegistryEnvironment>& EnvironmentSlot() {
   static auto* slot = new std::unique_ptr<RegistryEnvironment>();
   return *slot;
@@ -28,12 +31,30 @@ std::unique_ptr<RegistryEnvironment>& EnvironmentSlot() {
 
 }  // namespace
 
+TestCredentials& FixtureCredentials() {
+  static auto* credentials = new TestCredentials();
+  return *credentials;
+}
+
+const std::string& AdminToken() {
+  static const auto* token =
+      new std::string(FixtureCredentials().Mint("test-admin", auth::ROLE_ADMIN));
+  return *token;
+}
+
+std::unique_ptr<ServiceProcess> NewRegistryProcess(std::vector<std::string> flags) {
+  flags.push_back(FixtureCredentials().flag());
+  ServiceProcess::Options options;
+  options.token = AdminToken();
+  return std::make_unique<ServiceProcess>(REGISTRY_BIN, std::move(flags), options);
+}
+
 std::shared_ptr<grpc::Channel> PrivateChannel(const std::string& target) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  return auth::NewTokenChannel(target, AdminToken(), grpc::InsecureChannelCredentials(), args);
 }
 
 std::string NewRequestId(const std::string& tag) {
@@ -150,10 +171,14 @@ std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') +
 RegistryEnvironment& RegistryEnvironment::Get() { return *EnvironmentSlot(); }
 
 void RegistryEnvironment::Start() {
-  redis_ = std::make_unique<RedisServer>();
+  // Redis as in production: the registry connects as its least-privilege ACL user, so every test
+  // also proves it needs nothing beyond deploy/redis/service-acl.txt.
+  redis_ = std::make_unique<RedisServer>(RedisServer::Options{
+      .extra_config = RedisAclConfig(kAdminRedisPassword), .password = kAdminRedisPassword});
   ASSERT_OK(redis_->Start());
-  service_ = std::make_unique<ServiceProcess>(
-      REGISTRY_BIN, std::vector<std::string>{absl::StrCat("--redis=", redis_->address())});
+  std::vector<std::string> flags = RedisUserFlags("registry");
+  flags.push_back(absl::StrCat("--redis=", redis_->address()));
+  service_ = NewRegistryProcess(std::move(flags));
   ASSERT_OK(service_->Start());
   channel_ = service_->Channel();
 }
@@ -163,6 +188,7 @@ std::string RegistryEnvironment::Snapshot() const {
   if (!keys.ok()) return absl::StrCat("KEYS failed: ", keys.status().ToString());
   std::vector<std::string> lines;
   for (const std::string& key : ArrayItems(*keys)) {
+    if (key == "reg:audit") continue;
     const std::string type = redis_->Command({"TYPE", key}).value_or("?");
     std::string value;
     if (type == "string") {
@@ -199,6 +225,9 @@ void RegistryTest::SetUp() {
   RegistryEnvironment& env = RegistryEnvironment::Get();
   ASSERT_TRUE(env.service_ != nullptr && env.service_->running()) << "registry did not start";
   ASSERT_OK(env.redis().FlushAll());
+  // The audit stream exists in any running registry; without it the first audited call of a test
+  // would add a key, and tests that count keys to prove "nothing written" would see it.
+  ASSERT_OK(env.redis().Command({"XADD", "reg:audit", "*", "event", "test-setup"}).status());
   stub_ = v1::DonorRegistry::NewStub(env.channel());
 }
 

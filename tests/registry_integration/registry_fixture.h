@@ -15,14 +15,24 @@
 #include "blooddrive/v1/registry.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "harness.h"
+#include "security.h"
 
 namespace blooddrive::testing {
 
 namespace v1 = ::blooddrive::v1;
 using Stub = v1::DonorRegistry::Stub;
 
+// The credentials file every registry of these tests reads, and the admin token the tests' calls
+// carry (auth is always on: see docs/security.md).
+TestCredentials& FixtureCredentials();
+const std::string& AdminToken();
+
+// A registry process on `flags` plus the fixture's credentials, whose Channel() carries the admin
+// token.
+std::unique_ptr<ServiceProcess> NewRegistryProcess(std::vector<std::string> flags);
+
 // A fresh channel with its own TCP connection (a local subchannel pool), for tests that want truly
-// parallel clients rather than many streams on one connection.
+// parallel clients rather than many streams on one connection. Carries the admin token.
 std::shared_ptr<grpc::Channel> PrivateChannel(const std::string& target);
 
 // Runs one unary RPC with a deadline, so a server that hangs fails the test instead of blocking it.
@@ -76,7 +86,8 @@ class RegistryEnvironment {
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
 
   // Sorted "key" lines of every reg:* key with its type and contents, to compare before and after
-  // requests that must not write anything.
+  // requests that must not write anything. The audit stream (reg:audit), which records refused
+  // calls too, is left out.
   std::string Snapshot() const;
 
  private:
