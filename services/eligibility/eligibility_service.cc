@@ -45,8 +45,8 @@ absl::Status CheckAssumed(absl::string_view field, const DonationList& assumed) 
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = CheckEnum(FieldPath(item, "donation_type"),
-                                   assumed[i].donation_type(), v1::DonationType_IsValid);
+    if (absl::Status s = CheckEnum(FieldPath(item, "donation_type"), assumed[i].donation_type(),
+                                   v1::DonationType_IsValid);
         !s.ok()) {
       return s;
     }
@@ -120,7 +120,8 @@ absl::StatusOr<v1::EligibilityDecision> EligibilityService::Check(
   }
   int slot_minute = kNoSlot;
   if (request.has_slot_start()) {
-    if (absl::Status s = CheckSlot(FieldPath(prefix, "slot_start"), request.slot_start()); !s.ok()) {
+    if (absl::Status s = CheckSlot(FieldPath(prefix, "slot_start"), request.slot_start());
+        !s.ok()) {
       return s;
     }
     slot_minute = SlotMinute(request.slot_start());
@@ -132,9 +133,8 @@ absl::StatusOr<v1::EligibilityDecision> EligibilityService::Check(
   absl::StatusOr<Facts> facts = GatherFacts(context, prefix, by_name, request.donor(),
                                             request.facts(), request.assumed_donations());
   if (!facts.ok()) return facts.status();
-  return BuildDecision(**pack, facts->engine, request.donation_type(),
-                       ToCivilDay(request.date()), slot_minute, by_name ? request.donor() : "",
-                       facts->blood_group);
+  return BuildDecision(**pack, facts->engine, request.donation_type(), ToCivilDay(request.date()),
+                       slot_minute, by_name ? request.donor() : "", facts->blood_group);
 }
 
 grpc::Status EligibilityService::CheckEligibility(grpc::ServerContext* context,
@@ -156,7 +156,8 @@ grpc::Status EligibilityService::GetNextEligibleDates(
     uint32_t wanted = 0;  // bit per DonationType; none set: all
     for (int i = 0; i < request->donation_types_size(); ++i) {
       const int type = request->donation_types(i);
-      if (absl::Status s = CheckEnum(FieldPath("donation_types", i), type, v1::DonationType_IsValid);
+      if (absl::Status s =
+              CheckEnum(FieldPath("donation_types", i), type, v1::DonationType_IsValid);
           !s.ok()) {
         return s;
       }
@@ -287,9 +288,8 @@ grpc::Status EligibilityService::FindEligibleDonors(
       if (facts.status().code() == absl::StatusCode::kNotFound) continue;  // erased meanwhile
       if (!facts.ok()) return facts.status();
       v1::FindEligibleDonorsResponse response;
-      *response.mutable_decision() = BuildDecision(
-          **pack, facts->engine, request->donation_type(), date, slot_minute, name,
-          facts->blood_group);
+      *response.mutable_decision() = BuildDecision(**pack, facts->engine, request->donation_type(),
+                                                   date, slot_minute, name, facts->blood_group);
       if (!response.decision().eligible() && !request->include_ineligible()) continue;
       response.set_home_site(home_site);
       if (!writer->Write(response)) return absl::CancelledError("the client went away");

@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<eligibility::RulePacks>> packs = eligibility::RulePacks::Load(
       absl::GetFlag(FLAGS_rule_packs_dir), absl::GetFlag(FLAGS_rule_pack));
   if (!packs.ok()) {
-    platform::LogError("cannot load rule packs", {{"error", std::string(packs.status().message())}});
+    platform::LogError("cannot load rule packs",
+                       {{"error", std::string(packs.status().message())}});
     return 2;
   }
   absl::StatusOr<platform::Downstream> downstream = platform::Downstream::FromFlags();
@@ -31,20 +32,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   eligibility::EligibilityService service(
-      **packs, v1::DonorRegistry::NewStub(
-                   downstream->NewChannel(absl::GetFlag(FLAGS_registry_target))));
-  return platform::RunServer(
-      {.default_listen = "127.0.0.1:50052",
-       .services = {&service},
-       .service_names = {"blooddrive.v1.Eligibility"},
-       .on_reload =
-           [&packs] {
-             if (absl::Status s = (*packs)->Reload(); !s.ok()) {
-               platform::LogError("rule packs not reloaded; the previous ones stay",
-                                  {{"error", std::string(s.message())}});
-             } else {
-               platform::LogInfo("rule packs reloaded");
-             }
-           }},
-      /*redis=*/nullptr);
+      **packs,
+      v1::DonorRegistry::NewStub(downstream->NewChannel(absl::GetFlag(FLAGS_registry_target))));
+  return platform::RunServer({.default_listen = "127.0.0.1:50052",
+                              .services = {&service},
+                              .service_names = {"blooddrive.v1.Eligibility"},
+                              .on_reload =
+                                  [&packs] {
+                                    if (absl::Status s = (*packs)->Reload(); !s.ok()) {
+                                      platform::LogError(
+                                          "rule packs not reloaded; the previous ones stay",
+                                          {{"error", std::string(s.message())}});
+                                    } else {
+                                      platform::LogInfo("rule packs reloaded");
+                                    }
+                                  }},
+                             /*redis=*/nullptr);
 }

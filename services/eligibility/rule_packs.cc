@@ -18,7 +18,8 @@ absl::StatusOr<std::shared_ptr<const RulePacks::Snapshot>> RulePacks::LoadSnapsh
   if (!set.ok()) return set.status();
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->packs = *std::move(set);
-  absl::StatusOr<std::shared_ptr<const CompiledPack>> active = snapshot->packs->Activate(active_id_);
+  absl::StatusOr<std::shared_ptr<const CompiledPack>> active =
+      snapshot->packs->Activate(active_id_);
   if (!active.ok()) {
     return absl::Status(active.status().code(),
                         absl::StrCat("--rule_pack=", active_id_, ": ", active.status().message()));
@@ -45,7 +46,8 @@ absl::StatusOr<std::shared_ptr<const CompiledPack>> RulePacks::Choose(const Snap
                                                                       absl::string_view name) {
   if (name.empty()) return snapshot.active;
   std::string id;
-  if (absl::Status s = platform::CheckResourceName(field, name, "rulePacks", &id); !s.ok()) return s;
+  if (absl::Status s = platform::CheckResourceName(field, name, "rulePacks", &id); !s.ok())
+    return s;
   absl::StatusOr<std::shared_ptr<const CompiledPack>> pack = snapshot.packs->Activate(id);
   if (!pack.ok()) {
     return absl::Status(pack.status().code(), absl::StrCat(field, ": ", pack.status().message()));

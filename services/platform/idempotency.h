@@ -4,6 +4,7 @@
 #include <google/protobuf/message.h>
 
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace blooddrive::platform {

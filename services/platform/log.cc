@@ -17,7 +17,8 @@ std::string& ServiceName() {
 }
 
 void AppendValue(std::string* line, absl::string_view value) {
-  const bool needs_quotes = value.empty() || value.find_first_of(" \"=\\\n") != absl::string_view::npos;
+  const bool needs_quotes =
+      value.empty() || value.find_first_of(" \"=\\\n") != absl::string_view::npos;
   if (!needs_quotes) {
     line->append(value.data(), value.size());
     return;

@@ -40,8 +40,9 @@ void InitProcess(int argc, char** argv, absl::string_view service_name, absl::st
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::SetProgramUsageMessage(
-      absl::StrCat(usage, "\nEvery flag can also be set by the environment variable "
-                          "BLOODDRIVE_<FLAG NAME IN CAPITALS>; the command line wins."));
+      absl::StrCat(usage,
+                   "\nEvery flag can also be set by the environment variable "
+                   "BLOODDRIVE_<FLAG NAME IN CAPITALS>; the command line wins."));
   ApplyEnvironment();
   absl::ParseCommandLine(argc, argv);
   SetLogServiceName(service_name);

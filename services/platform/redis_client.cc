@@ -12,8 +12,6 @@
 namespace blooddrive::platform {
 namespace {
 
-
-
 absl::StatusCode CodeFromName(absl::string_view name) {
   static const auto* const kCodes = new absl::flat_hash_map<absl::string_view, absl::StatusCode>{
       {"INVALID_ARGUMENT", absl::StatusCode::kInvalidArgument},
@@ -34,7 +32,8 @@ absl::Status ErrorReplyToStatus(absl::string_view error) {
   const size_t space = error.find(' ');
   const absl::string_view first = error.substr(0, space);
   const absl::StatusCode code = CodeFromName(first);
-  if (code == absl::StatusCode::kInternal) return absl::InternalError(absl::StrCat("redis: ", error));
+  if (code == absl::StatusCode::kInternal)
+    return absl::InternalError(absl::StrCat("redis: ", error));
   return absl::Status(code, space == absl::string_view::npos ? "" : error.substr(space + 1));
 }
 
@@ -142,8 +141,8 @@ absl::StatusOr<RedisClient::Context> RedisClient::Connect() {
   if (!config_.password.empty()) {
     OwnedReply reply;
     if (config_.user.empty()) {
-      reply.reset(static_cast<redisReply*>(
-          redisCommand(context.get(), "AUTH %b", config_.password.data(), config_.password.size())));
+      reply.reset(static_cast<redisReply*>(redisCommand(
+          context.get(), "AUTH %b", config_.password.data(), config_.password.size())));
     } else {
       reply.reset(static_cast<redisReply*>(
           redisCommand(context.get(), "AUTH %b %b", config_.user.data(), config_.user.size(),
@@ -170,9 +169,9 @@ absl::StatusOr<RedisClient::Context> RedisClient::Acquire() {
       return !idle_.empty() || in_use_ < config_.pool_size;
     };
     if (!mu_.AwaitWithTimeout(absl::Condition(&can_take), config_.command_timeout)) {
-      return absl::UnavailableError(
-          absl::StrCat("redis: all ", config_.pool_size, " connections busy for ",
-                       absl::FormatDuration(config_.command_timeout)));
+      return absl::UnavailableError(absl::StrCat("redis: all ", config_.pool_size,
+                                                 " connections busy for ",
+                                                 absl::FormatDuration(config_.command_timeout)));
     }
     ++in_use_;
     while (!idle_.empty()) {
@@ -280,7 +279,8 @@ absl::StatusOr<RedisReply> RedisClient::RunScript(const LuaScript& script,
     reply = EvalSha(*sha, keys, args);
   }
   if (!reply.ok() && reply.status().code() == absl::StatusCode::kInternal) {
-    return absl::InternalError(absl::StrCat("script ", script.name, ": ", reply.status().message()));
+    return absl::InternalError(
+        absl::StrCat("script ", script.name, ": ", reply.status().message()));
   }
   return reply;
 }

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -68,7 +68,8 @@ class RedisClient {
 
   // EVALSHA with the script's SHA1 (loaded with SCRIPT LOAD on first use, and again after NOSCRIPT,
   // e.g. when Redis restarted and lost its script cache).
-  absl::StatusOr<RedisReply> RunScript(const LuaScript& script, const std::vector<std::string>& keys,
+  absl::StatusOr<RedisReply> RunScript(const LuaScript& script,
+                                       const std::vector<std::string>& keys,
                                        const std::vector<std::string>& args);
 
   // PING; OK when Redis answers.

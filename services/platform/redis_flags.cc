@@ -23,7 +23,8 @@ absl::StatusOr<RedisConfig> RedisConfig::FromFlags() {
   if (colon == std::string::npos || colon == 0 ||
       !absl::SimpleAtoi(address.substr(colon + 1), &config.port) || config.port <= 0 ||
       config.port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("--redis: expected HOST:PORT, got '", address, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--redis: expected HOST:PORT, got '", address, "'"));
   }
   config.host = address.substr(0, colon);
   config.user = absl::GetFlag(FLAGS_redis_user);

@@ -51,7 +51,8 @@ absl::Status CheckText(absl::string_view field, absl::string_view value, int max
 }
 
 absl::Status CheckRequestId(absl::string_view field, absl::string_view value) {
-  if (value.empty()) return InvalidField(field, "is required (a unique id per change, e.g. a UUID)");
+  if (value.empty())
+    return InvalidField(field, "is required (a unique id per change, e.g. a UUID)");
   if (value.size() > 64) return InvalidField(field, "is longer than 64 characters");
   for (char c : value) {
     if (c <= ' ' || c > '~') return InvalidField(field, "must be printable ASCII without spaces");
@@ -94,7 +95,8 @@ absl::Status CheckDate(absl::string_view field, const blooddrive::v1::Date& date
   if (date.year() < 1900 || date.year() > 9999) {
     return InvalidField(field, "has a year outside 1900..9999");
   }
-  if (date.month() < 1 || date.month() > 12) return InvalidField(field, "has a month outside 1..12");
+  if (date.month() < 1 || date.month() > 12)
+    return InvalidField(field, "has a month outside 1..12");
   const absl::CivilDay day(date.year(), date.month(), date.day());
   if (date.day() < 1 || day.month() != date.month() || day.day() != date.day()) {
     return InvalidField(field, "is not a date of the calendar");

@@ -1,11 +1,12 @@
 // Request validation that names the offending field, e.g. "donor.phone: not a valid phone number".
-// Every check returns INVALID_ARGUMENT with the field path first, so a client can point at the input.
+// Every check returns INVALID_ARGUMENT with the field path first, so a client can point at the
+// input.
 #pragma once
 
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "blooddrive/v1/common.pb.h"
 
 namespace blooddrive::platform {
@@ -31,7 +32,8 @@ absl::Status CheckResourceName(absl::string_view field, absl::string_view value,
                                absl::string_view collection, std::string* id);
 
 // page_size 0..500 (0 means default_size) -> the effective page size.
-absl::Status CheckPageSize(absl::string_view field, int page_size, int default_size, int* effective);
+absl::Status CheckPageSize(absl::string_view field, int page_size, int default_size,
+                           int* effective);
 
 // A valid calendar date with year 1900..9999.
 absl::Status CheckDate(absl::string_view field, const blooddrive::v1::Date& date, bool required);

@@ -42,7 +42,8 @@ std::string NamesKey() { return absl::StrCat(kPrefix, "names"); }
 std::string ListKey(v1::BloodGroup group, absl::string_view site) {
   std::string key = absl::StrCat(kPrefix, "list");
   if (!site.empty()) absl::StrAppend(&key, ":site:", site);
-  if (group != v1::BLOOD_GROUP_UNSPECIFIED) absl::StrAppend(&key, ":group:", v1::BloodGroup_Name(group));
+  if (group != v1::BLOOD_GROUP_UNSPECIFIED)
+    absl::StrAppend(&key, ":group:", v1::BloodGroup_Name(group));
   if (site.empty() && group == v1::BLOOD_GROUP_UNSPECIFIED) absl::StrAppend(&key, ":all");
   return key;
 }
@@ -117,7 +118,8 @@ absl::StatusOr<Message> Parse(absl::string_view bytes, absl::string_view what) {
 }
 
 // Donor bytes and rev as stored -> the API's Donor, with the rev as its etag.
-absl::StatusOr<std::optional<v1::Donor>> DonorFromReply(const RedisReply& pb, const RedisReply& rev) {
+absl::StatusOr<std::optional<v1::Donor>> DonorFromReply(const RedisReply& pb,
+                                                        const RedisReply& rev) {
   if (pb.is_nil()) return std::nullopt;
   absl::StatusOr<v1::Donor> donor = Parse<v1::Donor>(pb.str, "donor");
   if (!donor.ok()) return donor.status();
@@ -147,8 +149,8 @@ absl::StatusOr<std::optional<Message>> Replayed(platform::RedisClient& redis,
 const std::string& Tag(const RedisReply& reply) { return reply.elements.at(0).str; }
 
 absl::Status UnexpectedReply(absl::string_view script, const RedisReply& reply) {
-  return absl::InternalError(absl::StrCat(script, ": unexpected reply ",
-                                          reply.elements.empty() ? "" : Tag(reply)));
+  return absl::InternalError(
+      absl::StrCat(script, ": unexpected reply ", reply.elements.empty() ? "" : Tag(reply)));
 }
 
 std::string EncodeToken(absl::string_view last) { return absl::WebSafeBase64Escape(last); }
@@ -200,10 +202,9 @@ absl::StatusOr<v1::Donor> DonorStore::Create(const Mutation& mutation, v1::Donor
     if (tag == "REQUEST_REUSED") return RequestReused();
     if (tag == "ID_TAKEN") continue;
     if (tag == "DOC_TAKEN") {
-      return absl::AlreadyExistsError(absl::StrCat("donor.documents[",
-                                                   reply->elements.at(1).integer,
-                                                   "]: already registered to donors/",
-                                                   reply->elements.at(2).str));
+      return absl::AlreadyExistsError(
+          absl::StrCat("donor.documents[", reply->elements.at(1).integer,
+                       "]: already registered to donors/", reply->elements.at(2).str));
     }
     return UnexpectedReply(kWriteDonor.name, *reply);
   }
@@ -237,8 +238,9 @@ absl::StatusOr<v1::Donor> DonorStore::Update(const Mutation& mutation, absl::str
     absl::StatusOr<v1::Donor> current = Get(donor_id);
     if (!current.ok()) return current.status();
     if (!etag.empty() && etag != current->etag()) {
-      return absl::AbortedError(absl::StrCat("donor.etag: the donor changed since it was read (now ",
-                                             current->etag(), "); read it again"));
+      return absl::AbortedError(
+          absl::StrCat("donor.etag: the donor changed since it was read (now ", current->etag(),
+                       "); read it again"));
     }
     absl::StatusOr<v1::Donor> next = change(*current);
     if (!next.ok()) return next.status();
@@ -292,10 +294,9 @@ absl::StatusOr<v1::Donor> DonorStore::Update(const Mutation& mutation, absl::str
       return absl::NotFoundError(absl::StrCat("donors/", donor_id, " does not exist"));
     }
     if (tag == "DOC_TAKEN") {
-      return absl::AlreadyExistsError(absl::StrCat("donor.documents[",
-                                                   reply->elements.at(1).integer,
-                                                   "]: already registered to donors/",
-                                                   reply->elements.at(2).str));
+      return absl::AlreadyExistsError(
+          absl::StrCat("donor.documents[", reply->elements.at(1).integer,
+                       "]: already registered to donors/", reply->elements.at(2).str));
     }
     return UnexpectedReply(kWriteDonor.name, *reply);
   }
@@ -361,9 +362,9 @@ absl::StatusOr<Page<v1::Donor>> DonorStore::PageOfIndex(const std::string& key,
                                                         const PageRequest& page) {
   absl::StatusOr<std::string> after = DecodeToken(page.token);
   if (!after.ok()) return after.status();
-  absl::StatusOr<RedisReply> ids = redis_.Command({"ZRANGEBYLEX", key,
-                                                   after->empty() ? "-" : "(" + *after, "+",
-                                                   "LIMIT", "0", absl::StrCat(page.size)});
+  absl::StatusOr<RedisReply> ids =
+      redis_.Command({"ZRANGEBYLEX", key, after->empty() ? "-" : "(" + *after, "+", "LIMIT", "0",
+                      absl::StrCat(page.size)});
   if (!ids.ok()) return ids.status();
   std::vector<std::string> id_list;
   for (const RedisReply& id : ids->elements) id_list.push_back(id.str);
@@ -454,10 +455,10 @@ absl::StatusOr<v1::Deferral> DonorStore::LiftDeferral(const Mutation& mutation,
     deferral->set_lift_reason(std::string(reason));
     *deferral->mutable_lift_time() = platform::ToTimestamp(now);
     const std::string lifted = deferral->SerializeAsString();
-    absl::StatusOr<RedisReply> reply = redis_.RunScript(
-        kReplaceRecord, {records_key, RequestKey(mutation.request_id)},
-        {mutation.fingerprint, absl::StrCat(kRequestTtlSeconds), std::string(deferral_id),
-         stored->str, lifted});
+    absl::StatusOr<RedisReply> reply =
+        redis_.RunScript(kReplaceRecord, {records_key, RequestKey(mutation.request_id)},
+                         {mutation.fingerprint, absl::StrCat(kRequestTtlSeconds),
+                          std::string(deferral_id), stored->str, lifted});
     if (!reply.ok()) return reply.status();
     const std::string& tag = Tag(*reply);
     if (tag == "OK") return deferral;

@@ -1,5 +1,5 @@
-// DonorStore owns every Redis key under "reg:" (layout: docs/redis-keys.md). All keys share the hash
-// tag {donors}, so every script touches one hash slot and runs unchanged on Redis Cluster.
+// DonorStore owns every Redis key under "reg:" (layout: docs/redis-keys.md). All keys share the
+// hash tag {donors}, so every script touches one hash slot and runs unchanged on Redis Cluster.
 //
 // Mutations are idempotent: each carries the request id and a fingerprint of the request; the first
 // outcome is kept for a day and returned again for a retry.
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "blooddrive/v1/registry.pb.h"
 #include "redis_client.h"

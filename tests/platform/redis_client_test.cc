@@ -95,8 +95,7 @@ TEST_F(RedisClientTest, UnreachableIsUnavailableQuicklyThenRecovers) {
   redis_.Stop(SIGKILL);
   const absl::Time start = absl::Now();
   EXPECT_EQ(client.Command({"GET", "k"}).status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(client.RunScript(kEcho, {"a"}, {"b"}).status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(client.RunScript(kEcho, {"a"}, {"b"}).status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(client.Ping().code(), absl::StatusCode::kUnavailable);
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 
@@ -151,7 +150,8 @@ TEST_F(RedisClientTest, PoolNeverOpensMoreThanItsSize) {
   absl::StatusOr<std::string> clients = redis_.Command({"CLIENT", "LIST"});
   ASSERT_TRUE(clients.ok());
   int connections = 0;
-  for (size_t at = clients->find("id="); at != std::string::npos; at = clients->find("id=", at + 1)) {
+  for (size_t at = clients->find("id="); at != std::string::npos;
+       at = clients->find("id=", at + 1)) {
     ++connections;
   }
   EXPECT_LE(connections, 4 + 1);  // the pool, plus the harness's own CLIENT LIST connection

@@ -94,8 +94,13 @@ TEST(CheckTextTest, InvalidUtf8) {
 }
 
 TEST(CheckTextTest, FormatCharactersOfSpellingAreAllowed) {
-  EXPECT_TRUE(CheckText("f", "\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xB1\xD9\x88\xD9\x85", 100, true).ok());  // ZWNJ
-  EXPECT_TRUE(CheckText("f", "Ann\xC2\xAD" "a", 100, true).ok());  // soft hyphen
+  EXPECT_TRUE(CheckText("f", "\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xB1\xD9\x88\xD9\x85", 100, true)
+                  .ok());  // ZWNJ
+  EXPECT_TRUE(CheckText("f",
+                        "Ann\xC2\xAD"
+                        "a",
+                        100, true)
+                  .ok());  // soft hyphen
 }
 
 TEST(CheckTextTest, ControlCharacters) {

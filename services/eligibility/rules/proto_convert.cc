@@ -3,50 +3,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "dates.h"
+#include "validation.h"
 
 namespace blooddrive::eligibility {
 namespace {
 
-// Small local copies of platform helpers (dates.h, validation.h, same messages), so the engine
-// library depends on the contracts and Abseil only, not on the server platform.
-absl::CivilDay ToCivilDay(const v1::Date& date) {
-  return absl::CivilDay(date.year(), date.month(), date.day());
-}
-v1::Date ToDate(absl::CivilDay day) {
-  v1::Date date;
-  date.set_year(static_cast<int32_t>(day.year()));
-  date.set_month(day.month());
-  date.set_day(day.day());
-  return date;
-}
-bool IsSet(const v1::Date& date) { return date.year() || date.month() || date.day(); }
-
-std::string FieldPath(absl::string_view parent, absl::string_view child) {
-  return parent.empty() ? std::string(child) : absl::StrCat(parent, ".", child);
-}
-std::string FieldPath(absl::string_view parent, int index) {
-  return absl::StrCat(parent, "[", index, "]");
-}
-absl::Status InvalidField(absl::string_view field, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
-}
-absl::Status CheckDate(absl::string_view field, const v1::Date& date, bool required) {
-  if (!IsSet(date)) return required ? InvalidField(field, "is required") : absl::OkStatus();
-  const bool valid = date.year() >= 1900 && date.year() <= 9999 && date.month() >= 1 &&
-                     date.month() <= 12 && date.day() >= 1 && ToCivilDay(date).day() == date.day();
-  return valid ? absl::OkStatus() : InvalidField(field, "is not a valid date (1900..9999)");
-}
-absl::Status CheckEnum(absl::string_view field, int value, bool (*is_valid)(int)) {
-  if (value == 0) return InvalidField(field, "is required");
-  return is_valid(value) ? absl::OkStatus() : InvalidField(field, "has an unknown value");
-}
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t seconds = absl::ToUnixSeconds(t);  // rounds down, so nanos stay >= 0
-  ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
-  return ts;
-}
+using platform::CheckDate;
+using platform::CheckEnum;
+using platform::FieldPath;
+using platform::InvalidField;
+using platform::IsSet;
+using platform::ToCivilDay;
+using platform::ToDate;
+using platform::ToTimestamp;
 
 std::string TypeText(int type_index) {
   static const char* const kNames[] = {"whole blood", "double red cells", "platelets", "plasma"};
