@@ -257,9 +257,24 @@ IFS=- read -r y m d <<<"$today"
 y=$((10#$y)) m=$((10#$m)) d=$((10#$d))
 r=blooddrive.v1.DonorRegistry
 up_list=""
+eligibility_hints=""
 for entry in "${processes[@]}"; do
   read -r name port _ <<<"$entry"
   if [ "$port" = - ]; then up_list+=", $name"; else up_list+=", $name on 127.0.0.1:$port"; fi
+  if [ "$name" = eligibility ]; then
+    aigerim=$(donor demo-donor-aigerim)
+    e="--addr=127.0.0.1:$port blooddrive.v1.Eligibility"
+    on_today="\"date\": {\"year\": $y, \"month\": $m, \"day\": $d}"
+    eligibility_hints="
+  # eligibility (active rule pack kz-astana): may Айгерім Сапарова give whole blood today? Eligible
+  # or not, every reason (rule, source, until when) and the next eligible date of each type
+  \$call --pretty $e/CheckEligibility '{\"donor\": \"$aigerim\", \"donationType\": \"DONATION_TYPE_WHOLE_BLOOD\", $on_today}'
+  # a migrant with a passport but no IIN, deferred after malaria-area travel: two reasons
+  \$call --pretty $e/CheckEligibility '{\"donor\": \"$farrukh\", \"donationType\": \"DONATION_TYPE_WHOLE_BLOOD\", $on_today}'
+  # the rule packs loaded (services/eligibility/packs; kill -HUP \$(cat $(shown_path "$run_dir")/eligibility.pid) re-reads them)
+  \$call $e/ListRulePacks '{}'
+"
+  fi
 done
 cat <<EOF
 
@@ -290,7 +305,7 @@ Every RPC needs a token: var/secrets/ holds tokens of a coordinator (Astana bran
   # everything the eligibility rules would see about him, and a deferred donor
   \$call --pretty $r/GetDonorFacts '{"name": "$dmitry"}'
   \$call --pretty $r/GetDonorFacts '{"name": "$farrukh"}'
-
+$eligibility_hints
   # a portal may look a donor up by phone, but not list donors or search by name
   $(as portal) $r/FindDonors '{"phone": "8 701 555 01 23"}'
   $(as portal) $r/FindDonors '{"namePrefix": "сапар"}'      # PERMISSION_DENIED

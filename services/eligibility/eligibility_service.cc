@@ -194,9 +194,12 @@ grpc::Status EligibilityService::CheckEligibilityBatch(
   while (stream->Read(&item)) {
     v1::CheckEligibilityBatchResponse response;
     response.set_item_id(item.item_id());
+    // (A StatusOr must not be built from an OK status: that aborts the process.)
     absl::StatusOr<v1::EligibilityDecision> decision =
-        platform::CheckRequestId("item_id", item.item_id());
-    if (decision.ok()) decision = Check(context, *snapshot, item.check(), "check");
+        [&]() -> absl::StatusOr<v1::EligibilityDecision> {
+      if (absl::Status s = platform::CheckRequestId("item_id", item.item_id()); !s.ok()) return s;
+      return Check(context, *snapshot, item.check(), "check");
+    }();
     if (decision.ok()) {
       *response.mutable_decision() = *std::move(decision);
     } else {

@@ -9,7 +9,9 @@
 
 #include <filesystem>
 #include <set>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -62,13 +64,16 @@ TEST_F(DecideTest, AuthenticatesAndAuthorizes) {
   EXPECT_EQ(Decide("/blooddrive.v1.DonorRegistry/NoSuchRpc", "Bearer " + clinic_token_, store_)
                 .status.code(),
             absl::StatusCode::kPermissionDenied);
-  for (const std::optional<absl::string_view> header :
-       {std::optional<absl::string_view>(), std::optional<absl::string_view>("Bearer"),
-        std::optional<absl::string_view>("Basic " + clinic_token_),
-        std::optional<absl::string_view>(clinic_token_),
-        std::optional<absl::string_view>("Bearer x" + clinic_token_),
-        std::optional<absl::string_view>("Bearer " + old_token_)}) {
-    const Verdict verdict = Decide(get, header, store_);
+  // The headers are owned here: views of temporaries would dangle by the time they are read.
+  const std::vector<std::optional<std::string>> headers = {std::nullopt,
+                                                           "Bearer",
+                                                           "Basic " + clinic_token_,
+                                                           clinic_token_,
+                                                           "Bearer x" + clinic_token_,
+                                                           "Bearer " + old_token_};
+  for (const std::optional<std::string>& header : headers) {
+    const Verdict verdict =
+        Decide(get, header ? std::optional<absl::string_view>(*header) : std::nullopt, store_);
     EXPECT_EQ(verdict.status.code(), absl::StatusCode::kUnauthenticated)
         << (header ? std::string(*header) : "(none)");
     EXPECT_EQ(verdict.principal, nullptr);

@@ -1,5 +1,7 @@
 #include "call_interceptor.h"
 
+#include <atomic>
+
 #include <google/protobuf/message.h>
 
 #include <iterator>
@@ -24,6 +26,8 @@ constexpr const char* kCodeNames[] = {
     "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
     "DATA_LOSS", "UNAUTHENTICATED"};
 
+std::atomic<int> calls_in_flight{0};
+
 class CallInterceptor : public exp::Interceptor {
  public:
   CallInterceptor(exp::ServerRpcInfo* info, const CredentialStore& credentials, AuditLog* audit)
@@ -33,9 +37,14 @@ class CallInterceptor : public exp::Interceptor {
         policy_(FindPolicy(method_)),
         credentials_(credentials),
         audit_(policy_ != nullptr && policy_->mutating ? audit : nullptr),
-        start_(absl::Now()) {}
+        start_(absl::Now()) {
+    calls_in_flight.fetch_add(1, std::memory_order_relaxed);
+  }
 
-  ~CallInterceptor() override { ForgetVerdict(context_); }
+  ~CallInterceptor() override {
+    ForgetVerdict(context_);
+    calls_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  }
 
   void Intercept(exp::InterceptorBatchMethods* methods) override {
     using Hook = exp::InterceptionHookPoints;
@@ -135,5 +144,7 @@ exp::Interceptor* CallInterceptorFactory::CreateServerInterceptor(exp::ServerRpc
   if (absl::StartsWith(info->method(), "/grpc.")) return nullptr;
   return new CallInterceptor(info, credentials_, audit_);
 }
+
+int CallsInFlight() { return calls_in_flight.load(std::memory_order_relaxed); }
 
 }  // namespace blooddrive::auth

@@ -27,6 +27,9 @@ class CallInterceptorFactory : public grpc::experimental::ServerInterceptorFacto
   AuditLog* const audit_;
 };
 
+// RPCs (other than grpc.* health and reflection) started and not yet finished, in this process.
+int CallsInFlight();
+
 // "OK", "INVALID_ARGUMENT", ...
 std::string StatusCodeName(grpc::StatusCode code);
 
