@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "auth/auth.h"
 #include "dates.h"
 #include "engine.h"
@@ -27,6 +28,16 @@ constexpr int kMaxAssumedDonations = 20;
 constexpr int kMaxHomeSites = 50;
 constexpr int kMaxResults = 100000;
 constexpr int kRegistryPageSize = 500;
+// A registry call never waits longer than this, even for a caller that set no deadline.
+constexpr absl::Duration kRegistryCallLimit = absl::Seconds(5);
+
+// A context for a registry call made while serving `context`: it inherits the caller's deadline
+// and cancellation (gRPC keeps the earlier of the two deadlines).
+std::unique_ptr<grpc::ClientContext> RegistryCall(const grpc::ServerContext& context) {
+  std::unique_ptr<grpc::ClientContext> call = grpc::ClientContext::FromServerContext(context);
+  call->set_deadline(absl::ToChronoTime(absl::Now() + kRegistryCallLimit));
+  return call;
+}
 
 absl::Status CheckSlot(absl::string_view field, const v1::TimeOfDay& t) {
   if (t.hours() < 0 || t.hours() > 23) return InvalidField(field, "hours must be 0..23");
@@ -91,8 +102,7 @@ absl::StatusOr<EligibilityService::Facts> EligibilityService::GatherFacts(
   if (absl::Status s = platform::CheckResourceName(field, donor, "donors", nullptr); !s.ok()) {
     return s;
   }
-  // The registry call inherits this call's deadline and cancellation.
-  std::unique_ptr<grpc::ClientContext> call = grpc::ClientContext::FromServerContext(*context);
+  std::unique_ptr<grpc::ClientContext> call = RegistryCall(*context);
   v1::GetDonorFactsRequest request;
   request.set_name(donor);
   v1::DonorFacts registry_facts;
@@ -270,8 +280,7 @@ grpc::Status EligibilityService::FindEligibleDonors(
         list.set_home_site(site);
         list.set_page_size(kRegistryPageSize);
         do {
-          std::unique_ptr<grpc::ClientContext> call =
-              grpc::ClientContext::FromServerContext(*context);
+          std::unique_ptr<grpc::ClientContext> call = RegistryCall(*context);
           v1::ListDonorsResponse page;
           const grpc::Status status = registry_->ListDonors(call.get(), list, &page);
           if (!status.ok()) return RegistryError("home_sites", status);
