@@ -135,10 +135,10 @@ TEST_F(CheckTest, AssumedDonationsCountAsMade) {
 
   booked->clear_donation_date();
   v1::EligibilityDecision out;
-  EXPECT_TRUE(IsInvalidField(Unary(eligibility(), &ES::CheckEligibility, request, &out),
+  EXPECT_TRUE(IsInvalidField(Call(eligibility(), &ES::CheckEligibility, request, &out),
                              "assumed_donations[0].donation_date"));
   for (int i = 0; i < 21; ++i) *request.add_assumed_donations() = request.assumed_donations(0);
-  EXPECT_TRUE(IsInvalidField(Unary(eligibility(), &ES::CheckEligibility, request, &out),
+  EXPECT_TRUE(IsInvalidField(Call(eligibility(), &ES::CheckEligibility, request, &out),
                              "assumed_donations"));
 }
 
@@ -172,7 +172,7 @@ TEST_F(CheckTest, FirstTimeDonorsOnlyInSlotsBeforeTen) {
 
   v1::EligibilityDecision out;
   v1::CheckEligibilityRequest bad = at(first_timer, 24, 0);
-  EXPECT_TRUE(IsInvalidField(Unary(eligibility(), &ES::CheckEligibility, bad, &out), "slot_start"));
+  EXPECT_TRUE(IsInvalidField(Call(eligibility(), &ES::CheckEligibility, bad, &out), "slot_start"));
 }
 
 TEST_F(CheckTest, NextEligibleDatesFilteredByType) {
@@ -184,7 +184,7 @@ TEST_F(CheckTest, NextEligibleDatesFilteredByType) {
   request.add_donation_types(kPlasma);
   request.add_donation_types(kWholeBlood);
   v1::GetNextEligibleDatesResponse response;
-  grpc::Status status = Unary(eligibility(), &ES::GetNextEligibleDates, request, &response);
+  grpc::Status status = Call(eligibility(), &ES::GetNextEligibleDates, request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(response.next_eligible_dates_size(), 2) << response.DebugString();
   // Ordered by DonationType value whatever order the request named them in.
@@ -196,7 +196,7 @@ TEST_F(CheckTest, NextEligibleDatesFilteredByType) {
   EXPECT_EQ(response.rule_pack_version(), "2024.1-astana");
 
   request.clear_donation_types();
-  ASSERT_TRUE(Unary(eligibility(), &ES::GetNextEligibleDates, request, &response).ok());
+  ASSERT_TRUE(Call(eligibility(), &ES::GetNextEligibleDates, request, &response).ok());
   EXPECT_EQ(response.next_eligible_dates_size(), 4);
 
   // Inline facts, with a booking assumed.
@@ -207,20 +207,20 @@ TEST_F(CheckTest, NextEligibleDatesFilteredByType) {
   v1::Donation* booked = inline_request.add_assumed_donations();
   *booked->mutable_donation_date() = ToDate(today() + 1);
   booked->set_donation_type(kWholeBlood);
-  ASSERT_TRUE(Unary(eligibility(), &ES::GetNextEligibleDates, inline_request, &response).ok());
+  ASSERT_TRUE(Call(eligibility(), &ES::GetNextEligibleDates, inline_request, &response).ok());
   ASSERT_EQ(response.next_eligible_dates_size(), 1);
   EXPECT_EQ(DayOf(response.next_eligible_dates(0).date()), today() + 61);
 
   request.add_donation_types(kWholeBlood);
   request.add_donation_types(static_cast<v1::DonationType>(99));
-  EXPECT_TRUE(IsInvalidField(Unary(eligibility(), &ES::GetNextEligibleDates, request, &response),
+  EXPECT_TRUE(IsInvalidField(Call(eligibility(), &ES::GetNextEligibleDates, request, &response),
                              "donation_types[1]"));
   request.clear_donation_types();
   request.clear_from_date();
-  EXPECT_TRUE(IsInvalidField(Unary(eligibility(), &ES::GetNextEligibleDates, request, &response),
+  EXPECT_TRUE(IsInvalidField(Call(eligibility(), &ES::GetNextEligibleDates, request, &response),
                              "from_date"));
   request.clear_donor();
-  EXPECT_TRUE(IsInvalidField(Unary(eligibility(), &ES::GetNextEligibleDates, request, &response),
+  EXPECT_TRUE(IsInvalidField(Call(eligibility(), &ES::GetNextEligibleDates, request, &response),
                              "donor_source"));
 }
 
@@ -229,7 +229,7 @@ TEST_F(CheckTest, ResolveDeferralUnderTheLayeredPack) {
   request.set_code(v1::DEFERRAL_CODE_TATTOO_OR_PIERCING);
   *request.mutable_start_date() = ToDate(absl::CivilDay(2024, 2, 29));
   v1::ResolveDeferralResponse response;
-  grpc::Status status = Unary(eligibility(), &ES::ResolveDeferral, request, &response);
+  grpc::Status status = Call(eligibility(), &ES::ResolveDeferral, request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.rule_id(), "deferral.tattoo-or-piercing");  // set by the branch layer
   EXPECT_EQ(response.citation().source(), "astana-branch-policy");
@@ -238,29 +238,29 @@ TEST_F(CheckTest, ResolveDeferralUnderTheLayeredPack) {
 
   request.set_code(v1::DEFERRAL_CODE_ACUTE_INFECTION);  // from the kz base pack
   *request.mutable_start_date() = ToDate(absl::CivilDay(2026, 1, 15));
-  ASSERT_TRUE(Unary(eligibility(), &ES::ResolveDeferral, request, &response).ok());
+  ASSERT_TRUE(Call(eligibility(), &ES::ResolveDeferral, request, &response).ok());
   EXPECT_EQ(response.rule_id(), "deferral.acute-infection");
   EXPECT_EQ(DayOf(response.end_date()), absl::CivilDay(2026, 2, 15));
   EXPECT_EQ(response.citation().source(), "blood-centre-memo");
 
   request.set_code(v1::DEFERRAL_CODE_INFECTIOUS_DISEASE_MARKER);
-  ASSERT_TRUE(Unary(eligibility(), &ES::ResolveDeferral, request, &response).ok());
+  ASSERT_TRUE(Call(eligibility(), &ES::ResolveDeferral, request, &response).ok());
   EXPECT_TRUE(response.permanent());
   EXPECT_EQ(response.end_date().year(), 0);
 
   request.clear_start_date();
   EXPECT_TRUE(
-      IsInvalidField(Unary(eligibility(), &ES::ResolveDeferral, request, &response), "start_date"));
+      IsInvalidField(Call(eligibility(), &ES::ResolveDeferral, request, &response), "start_date"));
   request.set_code(v1::DEFERRAL_CODE_UNSPECIFIED);
   EXPECT_TRUE(
-      IsInvalidField(Unary(eligibility(), &ES::ResolveDeferral, request, &response), "code"));
+      IsInvalidField(Call(eligibility(), &ES::ResolveDeferral, request, &response), "code"));
 }
 
 TEST_F(CheckTest, BadInputNamesTheField) {
   const v1::CheckEligibilityRequest good = Inline(KazakhFacts(), today());
   v1::EligibilityDecision out;
   auto check = [&](const v1::CheckEligibilityRequest& request) {
-    return Unary(eligibility(), &ES::CheckEligibility, request, &out);
+    return Call(eligibility(), &ES::CheckEligibility, request, &out);
   };
   ASSERT_TRUE(check(good).ok());
 
@@ -294,13 +294,13 @@ TEST_F(CheckTest, BadInputNamesTheField) {
 TEST_F(CheckTest, UnknownDonorOrRulePackIsNotFound) {
   v1::EligibilityDecision out;
   const grpc::Status donor =
-      Unary(eligibility(), &ES::CheckEligibility, ByName("donors/nobody", today()), &out);
+      Call(eligibility(), &ES::CheckEligibility, ByName("donors/nobody", today()), &out);
   EXPECT_TRUE(HasCode(donor, grpc::StatusCode::NOT_FOUND));
   EXPECT_THAT(donor.error_message(), HasSubstr("donor"));
 
   v1::CheckEligibilityRequest request = Inline(KazakhFacts(), today());
   request.set_rule_pack("rulePacks/atlantis");
-  const grpc::Status pack = Unary(eligibility(), &ES::CheckEligibility, request, &out);
+  const grpc::Status pack = Call(eligibility(), &ES::CheckEligibility, request, &out);
   EXPECT_TRUE(HasCode(pack, grpc::StatusCode::NOT_FOUND));
   EXPECT_THAT(pack.error_message(), HasSubstr("rule_pack"));
 
@@ -309,14 +309,14 @@ TEST_F(CheckTest, UnknownDonorOrRulePackIsNotFound) {
   *next.mutable_from_date() = ToDate(today());
   next.set_rule_pack("rulePacks/atlantis");
   v1::GetNextEligibleDatesResponse dates;
-  EXPECT_TRUE(HasCode(Unary(eligibility(), &ES::GetNextEligibleDates, next, &dates),
+  EXPECT_TRUE(HasCode(Call(eligibility(), &ES::GetNextEligibleDates, next, &dates),
                       grpc::StatusCode::NOT_FOUND));
   v1::ResolveDeferralRequest resolve;
   resolve.set_code(v1::DEFERRAL_CODE_DENTAL_WORK);
   *resolve.mutable_start_date() = ToDate(today());
   resolve.set_rule_pack("rulePacks/atlantis");
   v1::ResolveDeferralResponse resolved;
-  EXPECT_TRUE(HasCode(Unary(eligibility(), &ES::ResolveDeferral, resolve, &resolved),
+  EXPECT_TRUE(HasCode(Call(eligibility(), &ES::ResolveDeferral, resolve, &resolved),
                       grpc::StatusCode::NOT_FOUND));
 }
 

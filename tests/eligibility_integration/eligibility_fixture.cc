@@ -112,8 +112,8 @@ void EligibilityTest::SetUp() {
 
 v1::Donor EligibilityTest::MustCreate(const v1::Donor& donor) {
   v1::Donor created;
-  const grpc::Status status = Unary(registry(), &v1::DonorRegistry::Stub::CreateDonor,
-                                    CreateRequest(donor), &created, absl::Seconds(10), true);
+  const grpc::Status status = Call(registry(), &v1::DonorRegistry::Stub::CreateDonor,
+                                   CreateRequest(donor), &created, absl::Seconds(10), true);
   EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
   return created;
 }
@@ -132,7 +132,7 @@ void EligibilityTest::MustDonate(const v1::Donor& donor, absl::CivilDay day, v1:
   donation->set_site("sites/astana-central");
   v1::Donation recorded;
   const grpc::Status status =
-      Unary(registry(), &v1::DonorRegistry::Stub::RecordDonation, request, &recorded);
+      Call(registry(), &v1::DonorRegistry::Stub::RecordDonation, request, &recorded);
   EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
 }
 
@@ -148,7 +148,7 @@ v1::Deferral EligibilityTest::MustDefer(const v1::Donor& donor, v1::DeferralCode
   deferral->set_site("sites/astana-central");
   v1::Deferral created;
   const grpc::Status status =
-      Unary(registry(), &v1::DonorRegistry::Stub::CreateDeferral, request, &created);
+      Call(registry(), &v1::DonorRegistry::Stub::CreateDeferral, request, &created);
   EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
   return created;
 }
@@ -197,7 +197,7 @@ v1::CheckEligibilityRequest EligibilityTest::Inline(const v1::EligibilityFacts& 
 v1::EligibilityDecision EligibilityTest::MustCheck(const v1::CheckEligibilityRequest& request) {
   v1::EligibilityDecision decision;
   const grpc::Status status =
-      Unary(eligibility(), &EligibilityStub::CheckEligibility, request, &decision);
+      Call(eligibility(), &EligibilityStub::CheckEligibility, request, &decision);
   EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
   return decision;
 }

@@ -20,18 +20,6 @@ namespace blooddrive::testing {
 
 using EligibilityStub = v1::Eligibility::Stub;
 
-// Runs one unary RPC of any stub with a deadline, so a hanging server fails the test.
-template <typename S, typename Request, typename Response>
-grpc::Status Unary(S& stub,
-                   grpc::Status (S::*method)(grpc::ClientContext*, const Request&, Response*),
-                   const Request& request, Response* response,
-                   absl::Duration deadline = absl::Seconds(10), bool wait_for_ready = false) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
-  context.set_wait_for_ready(wait_for_ready);
-  return (stub.*method)(&context, request, response);
-}
-
 // The shipped packs (services/eligibility/packs), which the service of the fixture loads.
 std::string ShippedPacksDir();
 

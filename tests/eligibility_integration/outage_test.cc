@@ -30,7 +30,7 @@ TEST_F(OutageTest, RegistryStoppedIsUnavailablePromptly) {
 
   v1::EligibilityDecision decision;
   auto [check, check_took] = timed([&] {
-    return Unary(eligibility(), &ES::CheckEligibility, ByName(donor.name(), today()), &decision);
+    return Call(eligibility(), &ES::CheckEligibility, ByName(donor.name(), today()), &decision);
   });
   EXPECT_TRUE(HasCode(check, grpc::StatusCode::UNAVAILABLE));
   EXPECT_THAT(check.error_message(), HasSubstr("registry"));
@@ -41,7 +41,7 @@ TEST_F(OutageTest, RegistryStoppedIsUnavailablePromptly) {
   *next.mutable_from_date() = ToDate(today());
   v1::GetNextEligibleDatesResponse dates;
   auto [next_status, next_took] =
-      timed([&] { return Unary(eligibility(), &ES::GetNextEligibleDates, next, &dates); });
+      timed([&] { return Call(eligibility(), &ES::GetNextEligibleDates, next, &dates); });
   EXPECT_TRUE(HasCode(next_status, grpc::StatusCode::UNAVAILABLE));
   EXPECT_LT(next_took, absl::Seconds(3));
 
@@ -85,7 +85,7 @@ TEST_F(OutageTest, RegistryStoppedIsUnavailablePromptly) {
   // What needs no registry still works.
   EXPECT_TRUE(MustCheck(Inline(KazakhFacts(), today())).eligible());
   v1::ListRulePacksResponse packs;
-  EXPECT_TRUE(Unary(eligibility(), &ES::ListRulePacks, v1::ListRulePacksRequest(), &packs).ok());
+  EXPECT_TRUE(Call(eligibility(), &ES::ListRulePacks, v1::ListRulePacksRequest(), &packs).ok());
   EXPECT_EQ(packs.rule_packs_size(), 5);
   // The eligibility server itself stays healthy: it stores nothing and depends on no Redis.
   EXPECT_OK(
@@ -96,7 +96,7 @@ TEST_F(OutageTest, RegistryStoppedIsUnavailablePromptly) {
   grpc::Status status;
   // Eligibility's channel reconnects after its backoff (about a second after a short outage).
   for (int i = 0; i < 100; ++i) {
-    status = Unary(eligibility(), &ES::CheckEligibility, ByName(donor.name(), today()), &decision);
+    status = Call(eligibility(), &ES::CheckEligibility, ByName(donor.name(), today()), &decision);
     if (status.ok()) break;
     absl::SleepFor(absl::Milliseconds(100));
   }

@@ -51,7 +51,7 @@ TEST_F(PacksTest, ListRulePacksPagesInIdOrder) {
   int pages = 0;
   do {
     v1::ListRulePacksResponse page;
-    const grpc::Status status = Unary(eligibility(), &ES::ListRulePacks, request, &page);
+    const grpc::Status status = Call(eligibility(), &ES::ListRulePacks, request, &page);
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_LE(page.rule_packs_size(), 2);
     for (const v1::LoadedRulePack& pack : page.rule_packs()) {
@@ -72,18 +72,17 @@ TEST_F(PacksTest, ListRulePacksPagesInIdOrder) {
   v1::ListRulePacksResponse page;
   request.set_page_token("not-a-token");
   EXPECT_TRUE(
-      IsInvalidField(Unary(eligibility(), &ES::ListRulePacks, request, &page), "page_token"));
+      IsInvalidField(Call(eligibility(), &ES::ListRulePacks, request, &page), "page_token"));
   request.clear_page_token();
   request.set_page_size(-1);
-  EXPECT_TRUE(
-      IsInvalidField(Unary(eligibility(), &ES::ListRulePacks, request, &page), "page_size"));
+  EXPECT_TRUE(IsInvalidField(Call(eligibility(), &ES::ListRulePacks, request, &page), "page_size"));
 }
 
 TEST_F(PacksTest, GetRulePackAsWrittenAndEffective) {
   v1::GetRulePackRequest request;
   request.set_name("rulePacks/kz-astana");
   v1::LoadedRulePack written;
-  grpc::Status status = Unary(eligibility(), &ES::GetRulePack, request, &written);
+  grpc::Status status = Call(eligibility(), &ES::GetRulePack, request, &written);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(written.name(), "rulePacks/kz-astana");
   EXPECT_TRUE(written.active());
@@ -111,7 +110,7 @@ TEST_F(PacksTest, GetRulePackAsWrittenAndEffective) {
   // Effective: the kz base merged in, the branch's values winning.
   request.set_effective(true);
   v1::LoadedRulePack effective;
-  status = Unary(eligibility(), &ES::GetRulePack, request, &effective);
+  status = Call(eligibility(), &ES::GetRulePack, request, &effective);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_THAT(ids(effective), ::testing::IsSupersetOf({"weight", "documents.foreign-citizens",
                                                        "slot.first-time-before-10", "age"}));
@@ -126,15 +125,15 @@ TEST_F(PacksTest, GetRulePackAsWrittenAndEffective) {
   request.set_name("rulePacks/us");
   request.set_effective(false);
   v1::LoadedRulePack us;
-  ASSERT_TRUE(Unary(eligibility(), &ES::GetRulePack, request, &us).ok());
+  ASSERT_TRUE(Call(eligibility(), &ES::GetRulePack, request, &us).ok());
   EXPECT_FALSE(us.active());
   EXPECT_THAT(us.layers(), ElementsAre("us"));
 
   request.set_name("rulePacks/atlantis");
   EXPECT_TRUE(
-      HasCode(Unary(eligibility(), &ES::GetRulePack, request, &us), grpc::StatusCode::NOT_FOUND));
+      HasCode(Call(eligibility(), &ES::GetRulePack, request, &us), grpc::StatusCode::NOT_FOUND));
   request.set_name("kz-astana");
-  EXPECT_TRUE(IsInvalidField(Unary(eligibility(), &ES::GetRulePack, request, &us), "name"));
+  EXPECT_TRUE(IsInvalidField(Call(eligibility(), &ES::GetRulePack, request, &us), "name"));
 }
 
 // A second eligibility process on a copy of the packs, which the test may change.
@@ -161,7 +160,7 @@ class ReloadTest : public EligibilityTest {
   std::string DecidingVersion() {
     v1::EligibilityDecision decision;
     const grpc::Status status =
-        Unary(*stub_, &ES::CheckEligibility, Inline(KazakhFacts(), today()), &decision);
+        Call(*stub_, &ES::CheckEligibility, Inline(KazakhFacts(), today()), &decision);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return decision.rule_pack_version();
   }
@@ -202,7 +201,7 @@ TEST_F(ReloadTest, SighupLoadsChangedPacksAndKeepsThemWhenTheNewSetIsBroken) {
   past->set_donation_type(v1::DONATION_TYPE_WHOLE_BLOOD);
   past->set_outcome(v1::DONATION_OUTCOME_DONATED);
   v1::EligibilityDecision decision;
-  ASSERT_TRUE(Unary(*stub_, &ES::CheckEligibility, Inline(facts, today()), &decision).ok());
+  ASSERT_TRUE(Call(*stub_, &ES::CheckEligibility, Inline(facts, today()), &decision).ok());
   EXPECT_FALSE(decision.eligible());
   EXPECT_EQ(DayOf(NextFor(decision.next_eligible_dates(), v1::DONATION_TYPE_WHOLE_BLOOD)->date()),
             today() + 20);
@@ -228,7 +227,7 @@ TEST_F(ReloadTest, SighupLoadsChangedPacksAndKeepsThemWhenTheNewSetIsBroken) {
   EXPECT_THAT(log, HasSubstr("no-such-source"));
   EXPECT_EQ(DecidingVersion(), "2024.2-reload");
   v1::ListRulePacksResponse list;
-  ASSERT_TRUE(Unary(*stub_, &ES::ListRulePacks, v1::ListRulePacksRequest(), &list).ok());
+  ASSERT_TRUE(Call(*stub_, &ES::ListRulePacks, v1::ListRulePacksRequest(), &list).ok());
   EXPECT_EQ(list.rule_packs_size(), 5);
 
   // Fixed: the next reload takes the directory as it is now.
@@ -247,7 +246,7 @@ TEST_F(ReloadTest, CallsInFlightDuringReloadsAllSucceed) {
       v1::EligibilityDecision decision;
       const v1::CheckEligibilityRequest request =
           i % 2 == 0 ? ByName(donor.name(), today()) : Inline(KazakhFacts(), today());
-      const grpc::Status status = Unary(*stub_, &ES::CheckEligibility, request, &decision);
+      const grpc::Status status = Call(*stub_, &ES::CheckEligibility, request, &decision);
       if (status.ok() && decision.eligible()) {
         ++ok;
       } else {

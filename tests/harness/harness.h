@@ -14,9 +14,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/security/credentials.h"
 
 // absl::Status assertions; gtest 1.12 has none of its own.
@@ -50,6 +52,20 @@ std::string FileTail(const std::string& path, size_t max_bytes = 4000);
 // A call on a channel that is still connecting fails at once with UNAVAILABLE unless it sets
 // ClientContext::set_wait_for_ready(true); WaitForHealth (and ServiceProcess::Start) do that.
 std::shared_ptr<grpc::Channel> LoopbackChannel(const std::string& target);
+
+// Runs one unary RPC of any stub with a deadline, so a server that hangs fails the test instead of
+// blocking it. `wait_for_ready` is for calls right after a (re)start; elsewhere an unready server
+// should fail.
+template <typename Stub, typename Request, typename Response>
+grpc::Status Call(Stub& stub,
+                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                  const Request& request, Response* response,
+                  absl::Duration deadline = absl::Seconds(10), bool wait_for_ready = false) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  context.set_wait_for_ready(wait_for_ready);
+  return (stub.*method)(&context, request, response);
+}
 
 // Polls grpc.health.v1.Health/Check until `service` reports `expected` or `timeout` passes.
 absl::Status WaitForHealth(const std::shared_ptr<grpc::Channel>& channel,

@@ -35,19 +35,6 @@ std::unique_ptr<ServiceProcess> NewRegistryProcess(std::vector<std::string> flag
 // parallel clients rather than many streams on one connection. Carries the admin token.
 std::shared_ptr<grpc::Channel> PrivateChannel(const std::string& target);
 
-// Runs one unary RPC with a deadline, so a server that hangs fails the test instead of blocking it.
-// `wait_for_ready` is for calls right after a (re)start; elsewhere an unready server should fail.
-template <typename Request, typename Response>
-grpc::Status Call(Stub& stub,
-                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                  const Request& request, Response* response,
-                  absl::Duration deadline = absl::Seconds(10), bool wait_for_ready = false) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
-  context.set_wait_for_ready(wait_for_ready);
-  return (stub.*method)(&context, request, response);
-}
-
 // A request id never used before in this process.
 std::string NewRequestId(const std::string& tag = "r");
 
