@@ -146,7 +146,9 @@ if [ "$(redis_admin ping 2>/dev/null)" != PONG ]; then
 fi
 
 # --- services ----------------------------------------------------------------------------------
-for entry in "${processes[@]}"; do
+# start_process ENTRY: starts one process of the stack (unless it is running already).
+start_process() {
+  local entry=$1 name port src target flags bin pidfile log where
   read -r name port src target flags <<<"$entry"
   bin=$build_dir/$src/$target
   pidfile=$run_dir/$name.pid
@@ -158,7 +160,7 @@ for entry in "${processes[@]}"; do
     if [ "$bin" -nt "$pidfile" ]; then
       echo "   note: $target was rebuilt after it started; deploy/local/down.sh && deploy/local/up.sh runs the new one"
     fi
-    continue
+    return 0
   fi
   rm -f "$pidfile"
   args=()
@@ -201,6 +203,10 @@ for entry in "${processes[@]}"; do
   fi
   env "${service_env[@]}" setsid "$bin" "${args[@]}" >>"$log" 2>&1 </dev/null &
   echo $! >"$pidfile"
+}
+
+for entry in "${processes[@]}"; do
+  start_process "$entry"
 done
 
 # --- health ------------------------------------------------------------------------------------
@@ -212,8 +218,17 @@ for entry in "${processes[@]}"; do
   log=$log_dir/$name.log
   answer=""
   ok=0
+  restarts=0
   for _ in $(seq 1 60); do
     if ! pid_alive "$pidfile" "$target"; then
+      # The port can be held for a moment by some program's outgoing connection (50051-50054 lie
+      # in Linux's ephemeral range): try again a few times before giving up.
+      if [ "$restarts" -lt 3 ] && tail -n 3 "$log" | grep -q "Address already in use"; then
+        restarts=$((restarts + 1))
+        sleep 1
+        start_process "$entry"
+        continue
+      fi
       answer="the process exited"
       break
     fi
