@@ -10,7 +10,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "blooddrive/v1/events.pb.h"
 #include "dates.h"
+#include "event_stream.h"
 #include "name_key.h"
 #include "registry_scripts.h"
 
@@ -25,7 +27,13 @@ constexpr int kMaxAttempts = 8;
 // Writers without an etag that keep losing the compare-and-set to each other retry this long.
 constexpr absl::Duration kContentionBudget = absl::Seconds(3);
 
-const platform::LuaScript kWriteDonor{"write_donor", kWriteDonorSource};
+// write_donor emits the consent events, so it runs behind the event prelude.
+const platform::LuaScript& WriteDonorScript() {
+  static const std::string* const source =
+      new std::string(platform::WithEventPrelude(kWriteDonorSource));
+  static const platform::LuaScript script{"write_donor", *source};
+  return script;
+}
 const platform::LuaScript kAddRecord{"add_record", kAddRecordSource};
 const platform::LuaScript kReplaceRecord{"replace_record", kReplaceRecordSource};
 
@@ -47,6 +55,7 @@ std::string ListKey(v1::BloodGroup group, absl::string_view site) {
   if (site.empty() && group == v1::BLOOD_GROUP_UNSPECIFIED) absl::StrAppend(&key, ":all");
   return key;
 }
+std::string MetaKey() { return absl::StrCat(kPrefix, "meta"); }
 std::string DonationsKey(absl::string_view id) { return absl::StrCat(kPrefix, "donations:", id); }
 std::string DeferralsKey(absl::string_view id) { return absl::StrCat(kPrefix, "deferrals:", id); }
 
@@ -97,6 +106,28 @@ IndexEntries IndexesOf(const v1::Donor& d) {
     out.members.emplace_back(ListKey(group, d.home_site()), id);
   }
   return out;
+}
+
+// The DonorSmsConsentChanged event announcing `donor`'s consent, without event_id and sequence
+// (write_donor.lua's prelude appends them in commit order).
+std::string ConsentEvent(const Mutation& mutation, const v1::Donor& donor, absl::Time now) {
+  v1::Event event;
+  *event.mutable_occur_time() = platform::ToTimestamp(now);
+  event.set_producer(platform::kRegistryPartition);
+  event.set_partition(platform::kRegistryPartition);
+  event.set_request_id(mutation.request_id);
+  v1::DonorSmsConsentChanged* changed = event.mutable_donor_sms_consent_changed();
+  changed->set_donor(donor.name());
+  changed->set_opted_in(donor.sms_consent().opted_in());
+  changed->set_channel(donor.sms_consent().channel());
+  *changed->mutable_update_time() = donor.sms_consent().update_time();
+  return event.SerializeAsString();
+}
+
+// Reminders acts on opt-outs; a rewrite that keeps the donor's choice announces nothing.
+bool ConsentChanged(const v1::Donor& before, const v1::Donor& after) {
+  return before.sms_consent().opted_in() != after.sms_consent().opted_in() ||
+         before.sms_consent().channel() != after.sms_consent().channel();
 }
 
 template <typename T>
@@ -177,7 +208,8 @@ absl::StatusOr<v1::Donor> DonorStore::Create(const Mutation& mutation, v1::Donor
     response.set_etag("1");
     const IndexEntries index = IndexesOf(donor);
 
-    std::vector<std::string> keys = {DonorKey(id), RequestKey(mutation.request_id)};
+    std::vector<std::string> keys = {DonorKey(id), RequestKey(mutation.request_id),
+                                     platform::kRegistryStreamKey, MetaKey()};
     keys.insert(keys.end(), index.documents.begin(), index.documents.end());
     std::vector<std::string> args = {mutation.fingerprint,
                                      response.SerializeAsString(),
@@ -190,11 +222,12 @@ absl::StatusOr<v1::Donor> DonorStore::Create(const Mutation& mutation, v1::Donor
                                      "0",
                                      absl::StrCat(index.members.size()),
                                      "0"};
+    args.push_back(ConsentEvent(mutation, donor, now));  // creation sets the consent
     for (const auto& [key, member] : index.members) {
       keys.push_back(key);
       args.push_back(member);
     }
-    absl::StatusOr<RedisReply> reply = redis_.RunScript(kWriteDonor, keys, args);
+    absl::StatusOr<RedisReply> reply = redis_.RunScript(WriteDonorScript(), keys, args);
     if (!reply.ok()) return reply.status();
     const std::string& tag = Tag(*reply);
     if (tag == "OK") return response;
@@ -206,7 +239,7 @@ absl::StatusOr<v1::Donor> DonorStore::Create(const Mutation& mutation, v1::Donor
           absl::StrCat("donor.documents[", reply->elements.at(1).integer,
                        "]: already registered to donors/", reply->elements.at(2).str));
     }
-    return UnexpectedReply(kWriteDonor.name, *reply);
+    return UnexpectedReply(WriteDonorScript().name, *reply);
   }
   return absl::InternalError("could not find a free donor id");
 }
@@ -258,7 +291,8 @@ absl::StatusOr<v1::Donor> DonorStore::Update(const Mutation& mutation, absl::str
     v1::Donor response = *next;
     response.set_etag(absl::StrCat(read_rev + 1));
 
-    std::vector<std::string> keys = {DonorKey(donor_id), RequestKey(mutation.request_id)};
+    std::vector<std::string> keys = {DonorKey(donor_id), RequestKey(mutation.request_id),
+                                     platform::kRegistryStreamKey, MetaKey()};
     keys.insert(keys.end(), after.documents.begin(), after.documents.end());
     keys.insert(keys.end(), releases.begin(), releases.end());
     std::vector<std::string> args = {mutation.fingerprint,
@@ -272,6 +306,7 @@ absl::StatusOr<v1::Donor> DonorStore::Update(const Mutation& mutation, absl::str
                                      absl::StrCat(releases.size()),
                                      absl::StrCat(adds.size()),
                                      absl::StrCat(removes.size())};
+    args.push_back(ConsentChanged(*current, *next) ? ConsentEvent(mutation, *next, now) : "");
     for (const auto& [key, member] : adds) {
       keys.push_back(key);
       args.push_back(member);
@@ -280,7 +315,7 @@ absl::StatusOr<v1::Donor> DonorStore::Update(const Mutation& mutation, absl::str
       keys.push_back(key);
       args.push_back(member);
     }
-    absl::StatusOr<RedisReply> reply = redis_.RunScript(kWriteDonor, keys, args);
+    absl::StatusOr<RedisReply> reply = redis_.RunScript(WriteDonorScript(), keys, args);
     if (!reply.ok()) return reply.status();
     const std::string& tag = Tag(*reply);
     if (tag == "OK") return response;
@@ -298,7 +333,7 @@ absl::StatusOr<v1::Donor> DonorStore::Update(const Mutation& mutation, absl::str
           absl::StrCat("donor.documents[", reply->elements.at(1).integer,
                        "]: already registered to donors/", reply->elements.at(2).str));
     }
-    return UnexpectedReply(kWriteDonor.name, *reply);
+    return UnexpectedReply(WriteDonorScript().name, *reply);
   }
   return absl::AbortedError("donor: changed by others too often; try again");
 }

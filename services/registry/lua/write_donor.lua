@@ -3,7 +3,9 @@
 --
 -- KEYS[1]      donor hash              reg:{donors}:donor:<id>       fields pb (Donor bytes), rev
 -- KEYS[2]      request record          reg:{donors}:req:<request_id> fields fp, resp
--- KEYS[3..]    then, in this order, claim_count document keys to own (value: donor id),
+-- KEYS[3]      registry event stream   reg:{donors}:events
+-- KEYS[4]      registry counters       reg:{donors}:meta             field event_seq
+-- KEYS[5..]    then, in this order, claim_count document keys to own (value: donor id),
 --              release_count document keys to delete, add_count sorted-set keys, remove_count
 --              sorted-set keys (a key repeats when it gets several members)
 -- ARGV[1]      request fingerprint (method + request bytes)
@@ -14,12 +16,15 @@
 -- ARGV[6]      new Donor bytes
 -- ARGV[7]      donor id
 -- ARGV[8..11]  claim_count, release_count, add_count, remove_count
--- ARGV[12..]   one member per sorted-set key to add, then one per key to remove (score 0: lex order)
+-- ARGV[12]     Event bytes to emit with the change (a DonorSmsConsentChanged), "" for none
+-- ARGV[13..]   one member per sorted-set key to add, then one per key to remove (score 0: lex order)
 --
+-- The service prepends the event prelude (services/platform/lua/event_prelude.lua) to this file.
 -- Returns {"OK", new_rev} | {"REPLAY", resp} | {"REQUEST_REUSED"} | {"ID_TAKEN"} | {"NOT_FOUND"}
 --       | {"STALE_ETAG"} | {"CHANGED"} (rev moved since the caller read it: read again)
 --       | {"DOC_TAKEN", claim_index, owner_id}
--- Guarantees: either every key changes or none does; a document key only ever names one donor.
+-- Guarantees: either every key changes or none does; a document key only ever names one donor;
+-- the event is written if and only if the change is (a replay writes none).
 local donor_key, request_key = KEYS[1], KEYS[2]
 
 local seen = redis.call('HMGET', request_key, 'fp', 'resp')
@@ -41,7 +46,7 @@ end
 local id = ARGV[7]
 local claims, releases = tonumber(ARGV[8]), tonumber(ARGV[9])
 local adds, removes = tonumber(ARGV[10]), tonumber(ARGV[11])
-local first_claim = 3
+local first_claim = 5
 for i = 0, claims - 1 do
   local owner = redis.call('GET', KEYS[first_claim + i])
   if owner and owner ~= id then return {'DOC_TAKEN', i, owner} end
@@ -51,12 +56,15 @@ for i = 0, claims - 1 do redis.call('SET', KEYS[first_claim + i], id) end
 local first_release = first_claim + claims
 for i = 0, releases - 1 do redis.call('DEL', KEYS[first_release + i]) end
 local first_add = first_release + releases
-for i = 0, adds - 1 do redis.call('ZADD', KEYS[first_add + i], 0, ARGV[12 + i]) end
+for i = 0, adds - 1 do redis.call('ZADD', KEYS[first_add + i], 0, ARGV[13 + i]) end
 local first_remove = first_add + adds
-for i = 0, removes - 1 do redis.call('ZREM', KEYS[first_remove + i], ARGV[12 + adds + i]) end
+for i = 0, removes - 1 do redis.call('ZREM', KEYS[first_remove + i], ARGV[13 + adds + i]) end
 
 local new_rev = current_rev + 1
 redis.call('HSET', donor_key, 'pb', ARGV[6], 'rev', new_rev)
 redis.call('HSET', request_key, 'fp', ARGV[1], 'resp', ARGV[2])
 redis.call('EXPIRE', request_key, ARGV[3])
+if ARGV[12] ~= '' then
+  emit_event(KEYS[3], KEYS[4], 'event_seq', 'registry', 'registry', ARGV[12])
+end
 return {'OK', new_rev}
