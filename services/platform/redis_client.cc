@@ -168,10 +168,10 @@ absl::StatusOr<RedisClient::Context> RedisClient::Acquire() {
     auto can_take = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || in_use_ < config_.pool_size;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&can_take), config_.command_timeout)) {
+    if (!mu_.AwaitWithTimeout(absl::Condition(&can_take), config_.pool_wait)) {
       return absl::UnavailableError(absl::StrCat("redis: all ", config_.pool_size,
                                                  " connections busy for ",
-                                                 absl::FormatDuration(config_.command_timeout)));
+                                                 absl::FormatDuration(config_.pool_wait)));
     }
     ++in_use_;
     while (!idle_.empty()) {

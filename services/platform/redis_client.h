@@ -29,6 +29,8 @@ struct RedisConfig {
   int pool_size = 16;
   absl::Duration connect_timeout = absl::Milliseconds(500);
   absl::Duration command_timeout = absl::Seconds(2);
+  // How long a caller waits for a free pooled connection under load before UNAVAILABLE.
+  absl::Duration pool_wait = absl::Seconds(10);
 
   // From the --redis* flags (see redis_flags.cc).
   static absl::StatusOr<RedisConfig> FromFlags();

@@ -31,8 +31,7 @@ bool Ended(v1::DriveState state) {
 
 }  // namespace
 
-int SchedulingService::FreeSeats(const DriveContext& drive,
-                                 const SchedulingStore::SeatTable& seats,
+int SchedulingService::FreeSeats(const DriveContext& drive, const SchedulingStore::SeatTable& seats,
                                  v1::DonationType type) const {
   if (drive.drive().state() != v1::DRIVE_STATE_PUBLISHED) return 0;
   const absl::Time now = clock_.Now();
@@ -181,8 +180,7 @@ grpc::Status SchedulingService::WatchAvailability(
           updates.push_back(std::move(u));
         }
         for (int i = 0; i < now_available->slots_size(); ++i) {
-          if (now_available->slots(i).SerializeAsString() ==
-              w.last.slots(i).SerializeAsString()) {
+          if (now_available->slots(i).SerializeAsString() == w.last.slots(i).SerializeAsString()) {
             continue;
           }
           v1::AvailabilityUpdate u;

@@ -11,6 +11,7 @@
 #include "grpc_status.h"
 #include "log.h"
 #include "overlap.h"
+#include "scheduling_internal.h"
 #include "scheduling_service.h"
 #include "validation.h"
 
@@ -47,6 +48,11 @@ SchedulingService::SchedulingService(SchedulingStore& store,
       eligibility_(std::move(eligibility)),
       clock_(std::move(clock)),
       options_(options) {}
+
+bool SchedulingService::ChangedMeanwhile(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted &&
+         absl::StrContains(status.message(), "changed meanwhile");
+}
 
 grpc::Status SchedulingService::Finish(grpc::ServerContext* context,
                                        const absl::Status& status) const {
@@ -122,7 +128,7 @@ v1::BookingSnapshot SchedulingService::Snapshot(const DriveContext& drive,
   s.set_site(booking.site());
   s.set_site_time_zone(drive.site().time_zone());
   s.set_place_display_name(drive.drive().display_name().empty() ? drive.site().display_name()
-                                                                 : drive.drive().display_name());
+                                                                : drive.drive().display_name());
   s.set_site_address(drive.site().address());
   s.set_venue(drive.drive().venue());
   s.set_blood_group(booking.blood_group());
@@ -132,7 +138,8 @@ v1::BookingSnapshot SchedulingService::Snapshot(const DriveContext& drive,
 
 absl::StatusOr<v1::EligibilityDecision> SchedulingService::CheckEligible(
     const grpc::ServerContext* context, const DriveContext& drive, const Slot& slot,
-    absl::string_view donor_id, v1::DonationType type, absl::string_view ignore) const {
+    absl::string_view donor_id, v1::DonationType type, absl::string_view ignore,
+    absl::string_view making) const {
   v1::CheckEligibilityRequest request;
   request.set_donor(absl::StrCat("donors/", donor_id));
   request.set_donation_type(type);
@@ -145,7 +152,7 @@ absl::StatusOr<v1::EligibilityDecision> SchedulingService::CheckEligible(
   const absl::Time now = clock_.Now();
   for (const std::string& name : *names) {
     if (request.assumed_donations_size() >= kMaxAssumedDonations) break;
-    if (name == ignore) continue;
+    if (name == ignore || name == making) continue;  // a concurrent retry may have made it
     absl::StatusOr<BookingRef> ref = ParseBookingName("booking", name);
     if (!ref.ok()) continue;
     absl::StatusOr<std::optional<v1::Booking>> other =
@@ -156,9 +163,9 @@ absl::StatusOr<v1::EligibilityDecision> SchedulingService::CheckEligible(
     *assumed->mutable_donation_date() = (*other)->date();
     assumed->set_donation_type((*other)->donation_type());
   }
-  std::unique_ptr<grpc::ClientContext> call =
-      context != nullptr ? grpc::ClientContext::FromServerContext(*context)
-                         : std::make_unique<grpc::ClientContext>();
+  std::unique_ptr<grpc::ClientContext> call = context != nullptr
+                                                  ? grpc::ClientContext::FromServerContext(*context)
+                                                  : std::make_unique<grpc::ClientContext>();
   call->set_deadline(absl::ToChronoTime(absl::Now() + kEligibilityCallLimit));
   v1::EligibilityDecision decision;
   grpc::Status status = eligibility_->CheckEligibility(call.get(), request, &decision);
@@ -168,7 +175,8 @@ absl::StatusOr<v1::EligibilityDecision> SchedulingService::CheckEligible(
       return absl::NotFoundError(absl::StrCat("donor: ", error.message()));
     }
     if (error.code() == absl::StatusCode::kInvalidArgument) {
-      return absl::InternalError(absl::StrCat("eligibility refused the request: ", error.message()));
+      return absl::InternalError(
+          absl::StrCat("eligibility refused the request: ", error.message()));
     }
     return absl::UnavailableError(absl::StrCat("eligibility: ", error.message()));
   }
@@ -199,10 +207,10 @@ absl::Status SchedulingService::ClaimPeriod(absl::string_view donor_id,
     v1::BookingFailure failure;
     failure.set_kind(v1::BookingFailure::KIND_CONFLICTING_BOOKING);
     failure.set_conflicting_booking(other);
-    return WithFailure(absl::FailedPreconditionError(absl::StrCat(
-                           "the donor already has an active booking in an overlapping period: ",
-                           other)),
-                       failure);
+    return WithFailure(
+        absl::FailedPreconditionError(absl::StrCat(
+            "the donor already has an active booking in an overlapping period: ", other)),
+        failure);
   };
   for (int attempt = 0; attempt < 8; ++attempt) {
     absl::StatusOr<std::optional<SchedulingStore::ClaimConflict>> conflict =
@@ -225,8 +233,7 @@ absl::Status SchedulingService::ClaimPeriod(absl::string_view donor_id,
       if (other.pending) (void)store_.ConfirmClaim(donor_id, other.booking);
       return conflict_error(other.booking);
     }
-    absl::Status released =
-        store_.ReleaseClaim(donor_id, other.booking, other.value, !booking.has_value());
+    absl::Status released = store_.ReleaseClaim(donor_id, other.booking, other.value, false);
     if (!released.ok()) return released;
   }
   return absl::AbortedError("the donor's bookings kept changing; try again");
@@ -236,20 +243,20 @@ void SchedulingService::ReleaseClaim(absl::string_view donor_id, absl::string_vi
   absl::Status status = store_.ReleaseClaim(donor_id, booking_name, "", false);
   if (!status.ok()) {
     // The claim is checked against its booking when it next conflicts, so this is not fatal.
-    platform::LogWarning("claim not released",
-                         {{"booking", std::string(booking_name)},
-                          {"error", std::string(status.message())}});
+    platform::LogWarning("claim not released", {{"booking", std::string(booking_name)},
+                                                {"error", std::string(status.message())}});
   }
 }
 
-void SchedulingService::ReleaseUnlessActive(absl::string_view donor_id,
-                                            const DriveContext& drive,
+void SchedulingService::ReleaseUnlessActive(absl::string_view donor_id, const DriveContext& drive,
                                             absl::string_view booking_id) {
   absl::StatusOr<std::optional<v1::Booking>> booking = store_.GetBooking(drive.keys, booking_id);
   if (!booking.ok()) return;  // left to the next conflict's check
   if (booking->has_value() && IsActive((*booking)->state())) return;
-  (void)store_.ReleaseClaim(donor_id, BookingName(drive.keys.drive_id, booking_id), "",
-                            !booking->has_value());
+  // Only a pending claim: a racing step that made this very booking has confirmed (or will
+  // re-write) its claim. The index keeps the name; readers skip names never made.
+  (void)store_.ReleaseClaim(donor_id, BookingName(drive.keys.drive_id, booking_id), "pending",
+                            false);
 }
 
 v1::Booking SchedulingService::BuildBooking(const DriveContext& drive, const NewBooking& spec,
@@ -269,7 +276,8 @@ v1::Booking SchedulingService::BuildBooking(const DriveContext& drive, const New
   b.set_blood_group(decision.blood_group());
   b.set_first_time(decision.first_time());
   b.set_walk_in(spec.action == BookingAction::kBookWalkIn);
-  if (spec.action == BookingAction::kHold) *b.mutable_hold_expire_time() = ToTimestamp(spec.hold_expire);
+  if (spec.action == BookingAction::kHold)
+    *b.mutable_hold_expire_time() = ToTimestamp(spec.hold_expire);
   b.set_rescheduled_from(spec.rescheduled_from);
   b.set_waitlist_entry(spec.waitlist_entry);
   *b.mutable_create_time() = ToTimestamp(now);
@@ -295,9 +303,9 @@ void SchedulingService::AddNewBooking(PartitionCommit& commit, const DriveContex
   commit.HSet(keys.donors, donor_id, absl::StrCat("b:", id));
   commit.HIncr(keys.drive, "rev", 1);
   if (booking.state() == v1::BOOKING_STATE_HELD) {
-    commit.ZAdd(keys.holds, static_cast<double>(absl::ToUnixMillis(
-                                platform::ToTime(booking.hold_expire_time()))),
-                id);
+    commit.ZAdd(
+        keys.holds,
+        static_cast<double>(absl::ToUnixMillis(platform::ToTime(booking.hold_expire_time()))), id);
   }
 }
 
@@ -361,21 +369,45 @@ absl::StatusOr<SchedulingService::MadeBooking> SchedulingService::MakeBooking(
 
   absl::Time now = clock_.Now();
   const Slot& slot = *spec.slot;
-  absl::StatusOr<BookingTransition> allowed = NextBookingState(
-      v1::BOOKING_STATE_UNSPECIFIED, spec.action,
-      FactsAt(now, drive.drive().state(), slot.start_time, slot.end_time, drive.date(),
-              drive.zone));
+  absl::StatusOr<BookingTransition> allowed =
+      NextBookingState(v1::BOOKING_STATE_UNSPECIFIED, spec.action,
+                       FactsAt(now, drive.drive().state(), slot.start_time, slot.end_time,
+                               drive.date(), drive.zone));
   if (!allowed.ok()) return allowed.status();
 
-  absl::StatusOr<v1::EligibilityDecision> decision =
-      CheckEligible(context, drive, slot, spec.donor_id, spec.type, ignore_for_overlap);
-  if (!decision.ok()) return decision.status();
+  // A slot that is visibly full (and has no expired hold to free) is refused before the
+  // eligibility call and the claim: under a rush for a few seats most callers are answered with
+  // two reads. The commit's SEAT check stays the authority.
+  if (spec.action != BookingAction::kPromote) {
+    absl::StatusOr<SchedulingStore::SeatTable> seats = store_.GetSeats(drive.keys);
+    if (!seats.ok()) return seats.status();
+    const auto use = seats->find(absl::StrCat(slot.id, ":", static_cast<int>(spec.type)));
+    for (const v1::SlotCapacity& c : drive.drive().capacities()) {
+      if (c.donation_type() != spec.type) continue;
+      const bool walk_in = spec.action == BookingAction::kBookWalkIn;
+      if (!HasSeat(c, use == seats->end() ? SeatUse{} : use->second, walk_in)) {
+        absl::StatusOr<std::vector<std::string>> due = store_.ExpiredHolds(drive.keys, now);
+        if (!due.ok()) return due.status();
+        if (due->empty()) {
+          return SlotFull(drive, spec.type,
+                          absl::ResourceExhaustedError("no seat left in the slot"));
+        }
+      }
+    }
+  }
 
+  // The claim first: a clashing booking is the answer a person needs (not the interval rule
+  // that the clashing booking, counted as a donation, would also break).
   const std::string name = BookingName(drive.keys.drive_id, spec.booking_id);
-  if (absl::Status claimed =
-          ClaimPeriod(spec.donor_id, name, drive, slot, now, ignore_for_overlap);
+  if (absl::Status claimed = ClaimPeriod(spec.donor_id, name, drive, slot, now, ignore_for_overlap);
       !claimed.ok()) {
     return claimed;
+  }
+  absl::StatusOr<v1::EligibilityDecision> decision =
+      CheckEligible(context, drive, slot, spec.donor_id, spec.type, ignore_for_overlap, name);
+  if (!decision.ok()) {
+    ReleaseUnlessActive(spec.donor_id, drive, spec.booking_id);
+    return decision.status();
   }
   v1::Booking booking = BuildBooking(drive, spec, *decision, now);
   booking.set_etag(NewEtag());
@@ -399,7 +431,7 @@ absl::StatusOr<SchedulingService::MadeBooking> SchedulingService::MakeBooking(
     if (also) also(commit, booking);
     absl::StatusOr<CommitResult> result = store_.Commit(commit);
     if (result.ok()) {
-      (void)store_.ConfirmClaim(spec.donor_id, name);
+      (void)store_.ConfirmClaim(spec.donor_id, name, drive.date(), slot.start_time, slot.end_time);
       if (result->kind == CommitResult::Kind::kReplay) return MadeBooking{{}, result->bytes};
       if (result->kind == CommitResult::Kind::kExists) {
         v1::Booking existing;
@@ -409,8 +441,7 @@ absl::StatusOr<SchedulingService::MadeBooking> SchedulingService::MakeBooking(
         return MadeBooking{existing, std::nullopt};
       }
       if (booking.state() == v1::BOOKING_STATE_HELD) {
-        (void)store_.NoteHold(drive.keys.drive_id,
-                              platform::ToTime(booking.hold_expire_time()));
+        (void)store_.NoteHold(drive.keys.drive_id, platform::ToTime(booking.hold_expire_time()));
       }
       return MadeBooking{booking, std::nullopt};
     }
@@ -431,11 +462,9 @@ absl::StatusOr<SchedulingService::MadeBooking> SchedulingService::MakeBooking(
   return failure;
 }
 
-absl::StatusOr<std::optional<std::pair<std::string, std::string>>>
-SchedulingService::AddPromotion(const grpc::ServerContext* context, PartitionCommit& commit,
-                                const DriveContext& drive, const Slot& slot,
-                                v1::DonationType type, absl::string_view request_id,
-                                absl::Time now) {
+absl::StatusOr<std::optional<std::pair<std::string, std::string>>> SchedulingService::AddPromotion(
+    const grpc::ServerContext* context, PartitionCommit& commit, const DriveContext& drive,
+    const Slot& slot, v1::DonationType type, absl::string_view request_id, absl::Time now) {
   if (drive.drive().state() != v1::DRIVE_STATE_PUBLISHED || now >= slot.start_time) {
     return std::nullopt;
   }
@@ -448,7 +477,8 @@ SchedulingService::AddPromotion(const grpc::ServerContext* context, PartitionCom
     const std::string donor_id = entry.donor().substr(entry.donor().find('/') + 1);
     // An ineligible or clashing donor keeps their place; the next one is asked.
     absl::StatusOr<v1::EligibilityDecision> decision =
-        CheckEligible(context, drive, slot, donor_id, type, "");
+        CheckEligible(context, drive, slot, donor_id, type, "",
+                      BookingName(drive.keys.drive_id, IdFromRequest("promotion", entry.name())));
     if (!decision.ok()) continue;
     const std::string entry_id = entry.name().substr(entry.name().rfind('/') + 1);
     NewBooking spec;
@@ -469,8 +499,9 @@ SchedulingService::AddPromotion(const grpc::ServerContext* context, PartitionCom
     promoted.set_booking(name);
     *promoted.mutable_update_time() = ToTimestamp(now);
     const std::string entry_key = drive.keys.Entry(entry_id);
-    commit.FieldEq(entry_key, "state", absl::StrCat(static_cast<int>(v1::WAITLIST_STATE_WAITING)),
-                   "FAILED_PRECONDITION [waitlist-changed] the waitlist entry is no longer waiting");
+    commit.FieldEq(
+        entry_key, "state", absl::StrCat(static_cast<int>(v1::WAITLIST_STATE_WAITING)),
+        "FAILED_PRECONDITION [waitlist-changed] the waitlist entry is no longer waiting");
     commit.HSet(entry_key, "pb", promoted.SerializeAsString());
     commit.HSet(entry_key, "state", absl::StrCat(static_cast<int>(v1::WAITLIST_STATE_PROMOTED)));
     commit.ZRem(drive.keys.Waitlist(type), entry_id);
@@ -489,8 +520,9 @@ absl::StatusOr<CommitResult> SchedulingService::CommitFreeingSeat(
     const grpc::ServerContext* context, const DriveContext& drive, const Slot* slot,
     v1::DonationType type, absl::string_view request_id, absl::Time now,
     const std::function<void(PartitionCommit&)>& build) {
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    const bool with_promotion = attempt < 2 && slot != nullptr;
+  constexpr int kAttempts = 5;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    const bool with_promotion = attempt < kAttempts - 1 && slot != nullptr;
     PartitionCommit commit(drive.keys.drive_id);
     build(commit);
     std::optional<std::pair<std::string, std::string>> promoted;
@@ -502,14 +534,25 @@ absl::StatusOr<CommitResult> SchedulingService::CommitFreeingSeat(
     absl::StatusOr<CommitResult> result = store_.Commit(commit);
     if (promoted.has_value()) {
       if (result.ok() && result->kind == CommitResult::Kind::kOk) {
-        (void)store_.ConfirmClaim(promoted->first, promoted->second);
+        (void)store_.ConfirmClaim(promoted->first, promoted->second, drive.date(), slot->start_time,
+                                  slot->end_time);
       } else {
-        (void)store_.ReleaseClaim(promoted->first, promoted->second, "", true);
+        // Another change may have promoted the same entry into the same booking: keep its claim.
+        ReleaseUnlessActive(promoted->first, drive, internal::LastSegment(promoted->second));
       }
     }
-    if (result.ok() || !promoted.has_value()) return result;
-    // The promotion no longer fits (the entry left, a walk-in seat cannot go to a donor-facing
-    // booking): try again, then without one.
+    if (result.ok()) {
+      // Committed without a promotion although donors may wait (the last attempt): offer the
+      // freed seat now.
+      if (!promoted.has_value() && slot != nullptr && result->kind == CommitResult::Kind::kOk &&
+          attempt > 0) {
+        PromoteIntoFreeSeats(context, drive, *slot, type, now);
+      }
+      return result;
+    }
+    if (!promoted.has_value()) return result;
+    // The promotion no longer fits (the entry was promoted or left meanwhile, a walk-in seat
+    // cannot go to a donor-facing booking): build the change again.
     const bool promotion_failed =
         result.status().code() == absl::StatusCode::kResourceExhausted ||
         absl::StrContains(result.status().message(), "[waitlist-changed]");
@@ -528,26 +571,28 @@ void SchedulingService::PromoteIntoFreeSeats(const grpc::ServerContext* context,
     if (!added.ok() || !added->has_value()) return;
     absl::StatusOr<CommitResult> result = store_.Commit(commit);
     if (result.ok()) {
-      (void)store_.ConfirmClaim((*added)->first, (*added)->second);
+      (void)store_.ConfirmClaim((*added)->first, (*added)->second, drive.date(), slot.start_time,
+                                slot.end_time);
       continue;
     }
-    (void)store_.ReleaseClaim((*added)->first, (*added)->second, "", true);
-    return;  // no free seat (RESOURCE_EXHAUSTED) or the waitlist moved: nothing more to do
+    ReleaseUnlessActive((*added)->first, drive, internal::LastSegment((*added)->second));
+    if (!absl::StrContains(result.status().message(), "[waitlist-changed]")) {
+      return;  // no free seat left (RESOURCE_EXHAUSTED): nothing more to do
+    }
   }
 }
 
 void SchedulingService::ExpireHolds(const DriveContext& drive, absl::Time now) {
   absl::StatusOr<std::vector<std::string>> due = store_.ExpiredHolds(drive.keys, now);
-  if (!due.ok()) return;
+  if (!due.ok() || due->empty()) return;
   for (const std::string& id : *due) {
     absl::StatusOr<std::optional<v1::Booking>> read = store_.GetBooking(drive.keys, id);
     if (!read.ok() || !read->has_value()) continue;
     const v1::Booking& before = **read;
-    absl::StatusOr<BookingTransition> next =
-        NextBookingState(before.state(), BookingAction::kExpireHold,
-                         FactsAt(now, drive.drive().state(), absl::InfinitePast(),
-                                 absl::InfinitePast(), drive.date(), drive.zone,
-                                 platform::ToTime(before.hold_expire_time())));
+    absl::StatusOr<BookingTransition> next = NextBookingState(
+        before.state(), BookingAction::kExpireHold,
+        FactsAt(now, drive.drive().state(), absl::InfinitePast(), absl::InfinitePast(),
+                drive.date(), drive.zone, platform::ToTime(before.hold_expire_time())));
     if (!next.ok()) continue;
     v1::Booking after = before;
     after.set_state(next->to);
@@ -563,7 +608,8 @@ void SchedulingService::ExpireHolds(const DriveContext& drive, absl::Time now) {
           *event.mutable_booking_hold_expired()->mutable_booking() = Snapshot(drive, snapshot);
           commit.Event(drive.keys, event);
         });
-    if (result.ok()) ReleaseClaim(before.donor().substr(before.donor().find('/') + 1), before.name());
+    if (result.ok())
+      ReleaseClaim(before.donor().substr(before.donor().find('/') + 1), before.name());
   }
   (void)store_.ForgetHoldsIndex(drive.keys.drive_id);
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -44,8 +45,8 @@ absl::Status AsStatus(const grpc::Status& status) { return platform::FromGrpcSta
 static absl::Status ResolveSlot(const grpc::ServerContext* context, absl::string_view field,
                                 const DriveContext& drive, absl::string_view slot_id,
                                 v1::DonationType type, const Slot** slot) {
-  if (absl::Status s = AsStatus(
-          auth::AuthorizeSite(context, drive.drive().site(), drive.site().branch()));
+  if (absl::Status s =
+          AsStatus(auth::AuthorizeSite(context, drive.drive().site(), drive.site().branch()));
       !s.ok()) {
     return s;
   }
@@ -53,9 +54,9 @@ static absl::Status ResolveSlot(const grpc::ServerContext* context, absl::string
   if (*slot == nullptr) {
     return absl::NotFoundError(absl::StrCat(field, ": the drive has no slot ", slot_id));
   }
-  const bool offered = std::any_of(
-      drive.drive().capacities().begin(), drive.drive().capacities().end(),
-      [type](const v1::SlotCapacity& c) { return c.donation_type() == type; });
+  const bool offered =
+      std::any_of(drive.drive().capacities().begin(), drive.drive().capacities().end(),
+                  [type](const v1::SlotCapacity& c) { return c.donation_type() == type; });
   if (!offered) return InvalidField("donation_type", "the drive does not offer this type");
   return absl::OkStatus();
 }
@@ -82,8 +83,8 @@ grpc::Status SchedulingService::BookSlot(grpc::ServerContext* context,
     absl::StatusOr<DriveContext> drive = LoadDrive(drive_id);
     if (!drive.ok()) return drive.status();
     const Slot* slot = nullptr;
-    if (absl::Status s = ResolveSlot(context, "slot", *drive, slot_id, request->donation_type(),
-                                     &slot);
+    if (absl::Status s =
+            ResolveSlot(context, "slot", *drive, slot_id, request->donation_type(), &slot);
         !s.ok()) {
       return s;
     }
@@ -94,12 +95,12 @@ grpc::Status SchedulingService::BookSlot(grpc::ServerContext* context,
     spec.type = request->donation_type();
     spec.action = request->walk_in() ? BookingAction::kBookWalkIn : BookingAction::kBook;
     spec.booking_id = IdFromRequest("booking", request->request_id());
-    absl::StatusOr<MadeBooking> made = MakeBooking(
-        context, *drive, spec, request->request_id(), fingerprint, [](const v1::Booking& b) {
-          v1::BookSlotResponse r;
-          *r.mutable_booking() = b;
-          return r.SerializeAsString();
-        });
+    absl::StatusOr<MadeBooking> made = MakeBooking(context, *drive, spec, request->request_id(),
+                                                   fingerprint, [](const v1::Booking& b) {
+                                                     v1::BookSlotResponse r;
+                                                     *r.mutable_booking() = b;
+                                                     return r.SerializeAsString();
+                                                   });
     if (made.ok()) {
       if (made->replay.has_value()) {
         if (!response->ParseFromString(*made->replay)) {
@@ -119,7 +120,7 @@ grpc::Status SchedulingService::BookSlot(grpc::ServerContext* context,
     wanted.set_donation_type(request->donation_type());
     absl::StatusOr<v1::WaitlistEntry> entry =
         AddToWaitlist(*drive, wanted, request->request_id(), fingerprint,
-                      /*eligibility_checked=*/true, context, [](const v1::WaitlistEntry& e) {
+                      /*eligibility_checked=*/false, context, [](const v1::WaitlistEntry& e) {
                         v1::BookSlotResponse r;
                         *r.mutable_waitlist_entry() = e;
                         return r.SerializeAsString();
@@ -161,8 +162,8 @@ grpc::Status SchedulingService::HoldSlot(grpc::ServerContext* context,
     absl::StatusOr<DriveContext> drive = LoadDrive(drive_id);
     if (!drive.ok()) return drive.status();
     const Slot* slot = nullptr;
-    if (absl::Status s = ResolveSlot(context, "slot", *drive, slot_id, request->donation_type(),
-                                     &slot);
+    if (absl::Status s =
+            ResolveSlot(context, "slot", *drive, slot_id, request->donation_type(), &slot);
         !s.ok()) {
       return s;
     }
@@ -193,13 +194,29 @@ absl::StatusOr<v1::Booking> SchedulingService::Transition(
     absl::string_view request_id, const std::string& fingerprint, absl::string_view etag,
     BookingAction action,
     const std::function<absl::Status(const DriveContext&, v1::Booking&, v1::Event&)>& apply) {
+  // A client that sent no etag asked for no optimistic check: when another change got in first,
+  // decide again on the booking as it is now.
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<v1::Booking> result =
+        TransitionOnce(context, field, name, request_id, fingerprint, etag, action, apply);
+    if (result.ok() || !etag.empty() || attempt == 4 || !ChangedMeanwhile(result.status())) {
+      return result;
+    }
+  }
+}
+
+absl::StatusOr<v1::Booking> SchedulingService::TransitionOnce(
+    grpc::ServerContext* context, absl::string_view field, absl::string_view name,
+    absl::string_view request_id, const std::string& fingerprint, absl::string_view etag,
+    BookingAction action,
+    const std::function<absl::Status(const DriveContext&, v1::Booking&, v1::Event&)>& apply) {
   if (absl::Status s = CheckRequestId("request_id", request_id); !s.ok()) return s;
   absl::StatusOr<BookingRef> ref = ParseBookingName(field, name);
   if (!ref.ok()) return ref.status();
   absl::StatusOr<DriveContext> drive = LoadDrive(ref->drive_id);
   if (!drive.ok()) return drive.status();
-  if (absl::Status s = AsStatus(
-          auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
+  if (absl::Status s =
+          AsStatus(auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
       !s.ok()) {
     return s;
   }
@@ -223,9 +240,18 @@ absl::StatusOr<v1::Booking> SchedulingService::Transition(
   absl::StatusOr<BookingTransition> next = NextBookingState(
       before->state(), action,
       FactsAt(now, drive->drive().state(), platform::ToTime(before->slot_start_time()),
-              platform::ToTime(before->slot_end_time()), drive->date(), drive->zone,
-              hold_expire));
-  if (!next.ok()) return next.status();
+              platform::ToTime(before->slot_end_time()), drive->date(), drive->zone, hold_expire));
+  if (!next.ok()) {
+    if (action == BookingAction::kConfirmHold &&
+        before->state() == v1::BOOKING_STATE_HOLD_EXPIRED) {
+      v1::BookingFailure failure;
+      failure.set_kind(v1::BookingFailure::KIND_HOLD_EXPIRED);
+      absl::Status expired = absl::FailedPreconditionError("the hold has expired; book again");
+      expired.SetPayload(kBookingFailurePayloadUrl, absl::Cord(failure.SerializeAsString()));
+      return expired;
+    }
+    return next.status();
+  }
   if (!next->changed) return *before;
 
   v1::Booking after = *before;
@@ -284,8 +310,7 @@ grpc::Status SchedulingService::CancelBooking(grpc::ServerContext* context,
                                               v1::Booking* response) {
   if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   absl::Status invalid = [&]() -> absl::Status {
-    if (absl::Status s =
-            platform::CheckEnum("reason", request->reason(), v1::CancelReason_IsValid);
+    if (absl::Status s = platform::CheckEnum("reason", request->reason(), v1::CancelReason_IsValid);
         !s.ok()) {
       return s;
     }
@@ -301,9 +326,8 @@ grpc::Status SchedulingService::CancelBooking(grpc::ServerContext* context,
       BookingAction::kCancel,
       [this, request](const DriveContext& drive, v1::Booking& after, v1::Event& event) {
         const absl::Time now = platform::ToTime(after.update_time());
-        const bool late =
-            IsLateCancellation(now, platform::ToTime(after.slot_start_time()),
-                               options_.late_cancellation_window, request->reason());
+        const bool late = IsLateCancellation(now, platform::ToTime(after.slot_start_time()),
+                                             options_.late_cancellation_window, request->reason());
         after.set_cancel_reason(request->reason());
         after.set_cancel_note(request->note());
         *after.mutable_cancel_time() = after.update_time();
@@ -328,8 +352,8 @@ grpc::Status SchedulingService::GetBooking(grpc::ServerContext* context,
     if (!ref.ok()) return ref.status();
     absl::StatusOr<DriveContext> drive = LoadDrive(ref->drive_id);
     if (!drive.ok()) return drive.status();
-    if (absl::Status s = AsStatus(
-            auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
+    if (absl::Status s =
+            AsStatus(auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
         !s.ok()) {
       return s;
     }
@@ -349,8 +373,8 @@ grpc::Status SchedulingService::ListBookings(grpc::ServerContext* context,
       return s;
     }
     for (int i = 0; i < request->states_size(); ++i) {
-      if (absl::Status s = platform::CheckEnum(platform::FieldPath("states", i),
-                                               request->states(i), v1::BookingState_IsValid);
+      if (absl::Status s = platform::CheckEnum(platform::FieldPath("states", i), request->states(i),
+                                               v1::BookingState_IsValid);
           !s.ok()) {
         return s;
       }

@@ -39,8 +39,8 @@ absl::StatusOr<DriveContext> SchedulingService::LoadAuthorizedDrive(grpc::Server
   if (absl::Status s = CheckResourceName(field, name, "drives", &id); !s.ok()) return s;
   absl::StatusOr<DriveContext> drive = LoadDrive(id);
   if (!drive.ok()) return drive.status();
-  if (absl::Status s = AsStatus(
-          auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
+  if (absl::Status s =
+          AsStatus(auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
       !s.ok()) {
     return s;
   }
@@ -64,14 +64,16 @@ grpc::Status SchedulingService::CreateDrive(grpc::ServerContext* context,
   absl::StatusOr<v1::Drive> drive = [&]() -> absl::StatusOr<v1::Drive> {
     if (absl::Status s = ValidateCreateDriveRequest(*request); !s.ok()) return s;
     std::string site_id;
-    if (absl::Status s = CheckResourceName("drive.site", request->drive().site(), "sites", &site_id);
+    if (absl::Status s =
+            CheckResourceName("drive.site", request->drive().site(), "sites", &site_id);
         !s.ok()) {
       return s;
     }
     absl::StatusOr<std::optional<v1::Site>> site = store_.GetSite(site_id);
     if (!site.ok()) return site.status();
     if (!site->has_value()) {
-      return absl::NotFoundError(absl::StrCat("drive.site: ", request->drive().site(), " does not exist"));
+      return absl::NotFoundError(
+          absl::StrCat("drive.site: ", request->drive().site(), " does not exist"));
     }
     if (absl::Status s = AsStatus(auth::AuthorizeSite(context, (*site)->name(), (*site)->branch()));
         !s.ok()) {
@@ -129,7 +131,8 @@ grpc::Status SchedulingService::GetDrive(grpc::ServerContext* context,
   if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   absl::StatusOr<v1::Drive> drive = [&]() -> absl::StatusOr<v1::Drive> {
     std::string id;
-    if (absl::Status s = CheckResourceName("name", request->name(), "drives", &id); !s.ok()) return s;
+    if (absl::Status s = CheckResourceName("name", request->name(), "drives", &id); !s.ok())
+      return s;
     absl::StatusOr<DriveContext> drive = LoadDrive(id);
     if (!drive.ok()) return drive.status();
     return Presented(*drive);
@@ -159,8 +162,8 @@ grpc::Status SchedulingService::ListDrives(grpc::ServerContext* context,
       return InvalidField("end_date", "must not be before start_date");
     }
     for (int i = 0; i < request->states_size(); ++i) {
-      if (absl::Status s = platform::CheckEnum(platform::FieldPath("states", i),
-                                               request->states(i), v1::DriveState_IsValid);
+      if (absl::Status s = platform::CheckEnum(platform::FieldPath("states", i), request->states(i),
+                                               v1::DriveState_IsValid);
           !s.ok()) {
         return s;
       }
@@ -189,7 +192,8 @@ grpc::Status SchedulingService::ListDrives(grpc::ServerContext* context,
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = internal::CheckPageToken(request->page_token(), &offset); !s.ok()) return s;
+    if (absl::Status s = internal::CheckPageToken(request->page_token(), &offset); !s.ok())
+      return s;
 
     const int64_t first = platform::IsSet(request->start_date())
                               ? DayNumber(request->start_date())
@@ -339,7 +343,8 @@ grpc::Status SchedulingService::PublishDrive(grpc::ServerContext* context,
     const absl::Time now = clock_.Now();
     if (absl::Status s = CheckPublishable(current->drive(), current->zone, now); !s.ok()) return s;
     // Donors see the site as it is now.
-    absl::StatusOr<std::optional<v1::Site>> site = store_.GetSite(LastSegment(current->drive().site()));
+    absl::StatusOr<std::optional<v1::Site>> site =
+        store_.GetSite(LastSegment(current->drive().site()));
     if (!site.ok()) return site.status();
     v1::Drive after = current->drive();
     after.set_state(v1::DRIVE_STATE_PUBLISHED);
@@ -403,13 +408,10 @@ grpc::Status SchedulingService::CancelDrive(grpc::ServerContext* context,
       response);
 }
 
-absl::StatusOr<v1::Drive> SchedulingService::EndDrive(grpc::ServerContext* context,
-                                                      absl::string_view name,
-                                                      absl::string_view request_id,
-                                                      absl::string_view etag,
-                                                      const std::string& fingerprint,
-                                                      DriveAction action,
-                                                      absl::string_view reason) {
+absl::StatusOr<v1::Drive> SchedulingService::EndDrive(
+    grpc::ServerContext* context, absl::string_view name, absl::string_view request_id,
+    absl::string_view etag, const std::string& fingerprint, DriveAction action,
+    absl::string_view reason) {
   if (absl::Status s = platform::CheckRequestId("request_id", request_id); !s.ok()) return s;
   const bool cancel = action == DriveAction::kCancel;
   // Bookings change under us; each attempt re-reads them and the commit checks every etag.

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   scheduling::SchedulingOptions options;
   options.late_cancellation_window = absl::GetFlag(FLAGS_late_cancellation_window);
   scheduling::SchedulingService service(
-      store, v1::Eligibility::NewStub(downstream->NewChannel(absl::GetFlag(FLAGS_eligibility_target))),
+      store,
+      v1::Eligibility::NewStub(downstream->NewChannel(absl::GetFlag(FLAGS_eligibility_target))),
       scheduling::Clock(absl::GetFlag(FLAGS_clock_file)), options);
 
   absl::Notification stop;

@@ -98,6 +98,13 @@ grpc::Status SchedulingService::RecordOutcome(grpc::ServerContext* context,
                 grpc::ClientContext::FromServerContext(*context);
             call->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
             grpc::Status s = eligibility_->ResolveDeferral(call.get(), resolve, &resolved);
+            if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+                s.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
+                s.error_code() == grpc::StatusCode::NOT_FOUND) {
+              return absl::FailedPreconditionError(
+                  absl::StrCat("deferred.end_date: the rule pack sets no duration for this code (",
+                               s.error_message(), "); give end_date or permanent"));
+            }
             if (!s.ok()) {
               return absl::UnavailableError(
                   absl::StrCat("eligibility could not resolve the deferral: ", s.error_message()));

@@ -31,7 +31,7 @@ grpc::Status SchedulingService::RescheduleBooking(grpc::ServerContext* context,
                                                   const v1::RescheduleBookingRequest* request,
                                                   v1::Booking* response) {
   if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
-  absl::Status status = [&]() -> absl::Status {
+  auto once = [&]() -> absl::Status {
     if (absl::Status s = platform::CheckRequestId("request_id", request->request_id()); !s.ok()) {
       return s;
     }
@@ -49,16 +49,15 @@ grpc::Status SchedulingService::RescheduleBooking(grpc::ServerContext* context,
 
     absl::StatusOr<DriveContext> old_drive = LoadDrive(ref->drive_id);
     if (!old_drive.ok()) return old_drive.status();
-    if (absl::Status s = platform::FromGrpcStatus(auth::AuthorizeSite(
-            context, old_drive->drive().site(), old_drive->site().branch()));
+    if (absl::Status s = platform::FromGrpcStatus(
+            auth::AuthorizeSite(context, old_drive->drive().site(), old_drive->site().branch()));
         !s.ok()) {
       return s;
     }
     absl::StatusOr<v1::Booking> old_booking = LoadBooking(*old_drive, ref->booking_id);
     if (!old_booking.ok()) return old_booking.status();
     const bool same_drive = new_drive_id == ref->drive_id;
-    absl::StatusOr<DriveContext> new_drive =
-        same_drive ? *old_drive : LoadDrive(new_drive_id);
+    absl::StatusOr<DriveContext> new_drive = same_drive ? *old_drive : LoadDrive(new_drive_id);
     if (!new_drive.ok()) return new_drive.status();
     const Slot* new_slot = FindSlot(new_drive->slots, new_slot_id);
     if (new_slot == nullptr) {
@@ -70,8 +69,8 @@ grpc::Status SchedulingService::RescheduleBooking(grpc::ServerContext* context,
       offered |= c.donation_type() == type;
     }
     if (!offered) return InvalidField("new_slot", "the drive does not offer the booking's type");
-    if (absl::Status s = platform::FromGrpcStatus(auth::AuthorizeSite(
-            context, new_drive->drive().site(), new_drive->site().branch()));
+    if (absl::Status s = platform::FromGrpcStatus(
+            auth::AuthorizeSite(context, new_drive->drive().site(), new_drive->site().branch()));
         !s.ok()) {
       return s;
     }
@@ -103,8 +102,8 @@ grpc::Status SchedulingService::RescheduleBooking(grpc::ServerContext* context,
     };
 
     // A retry: the replacement exists; finish the release if it did not happen.
-    const bool already_moved = before.state() == v1::BOOKING_STATE_RESCHEDULED &&
-                               before.rescheduled_to() == new_name;
+    const bool already_moved =
+        before.state() == v1::BOOKING_STATE_RESCHEDULED && before.rescheduled_to() == new_name;
     if (!already_moved) {
       if (!request->etag().empty() && request->etag() != before.etag()) {
         return absl::AbortedError("etag: the booking changed since it was read; read it again");
@@ -132,10 +131,9 @@ grpc::Status SchedulingService::RescheduleBooking(grpc::ServerContext* context,
         commit.HSet(old_drive->keys.donors, spec.donor_id, absl::StrCat("b:", IdOf(made.name())));
       };
     }
-    absl::StatusOr<MadeBooking> made =
-        MakeBooking(context, *new_drive, spec, request->request_id(), fingerprint,
-                    [](const v1::Booking& b) { return b.SerializeAsString(); },
-                    before.name(), also);
+    absl::StatusOr<MadeBooking> made = MakeBooking(
+        context, *new_drive, spec, request->request_id(), fingerprint,
+        [](const v1::Booking& b) { return b.SerializeAsString(); }, before.name(), also);
     if (!made.ok()) return made.status();
     v1::Booking replacement;
     if (made->replay.has_value()) {
@@ -154,10 +152,9 @@ grpc::Status SchedulingService::RescheduleBooking(grpc::ServerContext* context,
             current->etag() != before.etag()
                 ? absl::StatusOr<CommitResult>(absl::AbortedError(
                       "the booking changed while it was being moved; nothing was moved"))
-                : CommitFreeingSeat(context, *old_drive, old_slot, type, request->request_id(),
-                                    now, [&](PartitionCommit& commit) {
-                                      release_old(commit, replacement);
-                                    });
+                : CommitFreeingSeat(
+                      context, *old_drive, old_slot, type, request->request_id(), now,
+                      [&](PartitionCommit& commit) { release_old(commit, replacement); });
         if (!released.ok()) {
           // Compensation: the replacement goes again, so nothing changed for the donor.
           v1::Booking undone = replacement;
@@ -193,7 +190,14 @@ grpc::Status SchedulingService::RescheduleBooking(grpc::ServerContext* context,
     }
     *response = replacement;
     return absl::OkStatus();
-  }();
+  };
+  // Without an etag from the client, a concurrent change of the booking (seen by the one-drive
+  // commit before anything was written) means deciding again.
+  absl::Status status = once();
+  for (int attempt = 0; attempt < 4 && request->etag().empty() && ChangedMeanwhile(status);
+       ++attempt) {
+    status = once();
+  }
   return Finish(context, status);
 }
 

@@ -34,8 +34,7 @@ void WriteCaps(PartitionCommit& commit, const std::string& drive_key, const v1::
       }
     }
     commit.HSet(drive_key, absl::StrCat("seats:", static_cast<int>(type)), absl::StrCat(seats));
-    commit.HSet(drive_key, absl::StrCat("reserve:", static_cast<int>(type)),
-                absl::StrCat(reserve));
+    commit.HSet(drive_key, absl::StrCat("reserve:", static_cast<int>(type)), absl::StrCat(reserve));
   }
 }
 

@@ -2,10 +2,10 @@
 // works through SchedulingStore; the rules library decides every transition before the store's
 // scripts re-check what concurrency could change (drive state, seats, etags).
 //
-// Split by concern: sites.cc, drives.cc (drives, listing, their life), availability.cc (availability,
-// watch, report), bookings.cc (booking RPCs), waitlist_clinic.cc (waitlist and clinic RPCs),
-// booking_flow.cc (the shared steps: drive context, eligibility, claim-then-book, seat release
-// with waitlist promotion, hold expiry).
+// Split by concern: sites.cc, drives.cc (drives, listing, their life), availability.cc
+// (availability, watch, report), bookings.cc (booking RPCs), waitlist_clinic.cc (waitlist and
+// clinic RPCs), booking_flow.cc (the shared steps: drive context, eligibility, claim-then-book,
+// seat release with waitlist promotion, hold expiry).
 #pragma once
 
 #include <memory>
@@ -45,8 +45,9 @@ struct DriveContext {
 
 class SchedulingService final : public v1::DriveScheduling::Service {
  public:
-  SchedulingService(SchedulingStore& store, std::unique_ptr<v1::Eligibility::StubInterface> eligibility,
-                    Clock clock, SchedulingOptions options);
+  SchedulingService(SchedulingStore& store,
+                    std::unique_ptr<v1::Eligibility::StubInterface> eligibility, Clock clock,
+                    SchedulingOptions options);
 
   grpc::Status CreateSite(grpc::ServerContext*, const v1::CreateSiteRequest*, v1::Site*) override;
   grpc::Status GetSite(grpc::ServerContext*, const v1::GetSiteRequest*, v1::Site*) override;
@@ -62,8 +63,7 @@ class SchedulingService final : public v1::DriveScheduling::Service {
                            v1::Drive*) override;
   grpc::Status PublishDrive(grpc::ServerContext*, const v1::PublishDriveRequest*,
                             v1::Drive*) override;
-  grpc::Status CloseDrive(grpc::ServerContext*, const v1::CloseDriveRequest*,
-                          v1::Drive*) override;
+  grpc::Status CloseDrive(grpc::ServerContext*, const v1::CloseDriveRequest*, v1::Drive*) override;
   grpc::Status CancelDrive(grpc::ServerContext*, const v1::CancelDriveRequest*,
                            v1::Drive*) override;
   grpc::Status GetAvailability(grpc::ServerContext*, const v1::GetAvailabilityRequest*,
@@ -117,19 +117,19 @@ class SchedulingService final : public v1::DriveScheduling::Service {
   absl::StatusOr<v1::Booking> LoadBooking(const DriveContext& drive,
                                           absl::string_view booking_id) const;
 
-  v1::Event NewEvent(const DriveContext& drive, absl::string_view request_id,
-                     absl::Time now) const;
+  v1::Event NewEvent(const DriveContext& drive, absl::string_view request_id, absl::Time now) const;
   v1::BookingSnapshot Snapshot(const DriveContext& drive, const v1::Booking& booking) const;
 
   // Eligibility for a booking of `donor_id` at `slot`, counting the donor's other active
-  // bookings (but `ignore`) as assumed donations. FAILED_PRECONDITION with a BookingFailure
-  // (KIND_INELIGIBLE) when not eligible; the decision otherwise.
+  // bookings (but `ignore` and `making`, the booking being made) as assumed donations.
+  // FAILED_PRECONDITION with a BookingFailure (KIND_INELIGIBLE) when not eligible; the decision
+  // otherwise.
   absl::StatusOr<v1::EligibilityDecision> CheckEligible(const grpc::ServerContext* context,
-                                                        const DriveContext& drive,
-                                                        const Slot& slot,
+                                                        const DriveContext& drive, const Slot& slot,
                                                         absl::string_view donor_id,
                                                         v1::DonationType type,
-                                                        absl::string_view ignore) const;
+                                                        absl::string_view ignore,
+                                                        absl::string_view making = {}) const;
   // Claim-then-book, step 1: the donor's claim on the booking's period. FAILED_PRECONDITION with
   // KIND_CONFLICTING_BOOKING when another active booking of the donor shares it.
   absl::Status ClaimPeriod(absl::string_view donor_id, absl::string_view booking_name,
@@ -156,8 +156,8 @@ class SchedulingService final : public v1::DriveScheduling::Service {
   v1::Booking BuildBooking(const DriveContext& drive, const NewBooking& spec,
                            const v1::EligibilityDecision& decision, absl::Time now) const;
   // Adds to `commit` everything that makes `booking` (new, seat-taking) exist.
-  void AddNewBooking(PartitionCommit& commit, const DriveContext& drive,
-                     const v1::Booking& booking, const std::string& etag) const;
+  void AddNewBooking(PartitionCommit& commit, const DriveContext& drive, const v1::Booking& booking,
+                     const std::string& etag) const;
   // Adds to `commit` the write of an existing booking's new version (checked against `etag`).
   void AddBookingUpdate(PartitionCommit& commit, const DriveContext& drive,
                         const v1::Booking& before, const v1::Booking& after,
@@ -218,8 +218,7 @@ class SchedulingService final : public v1::DriveScheduling::Service {
   // The drive as clients see it: free_seats filled in.
   absl::StatusOr<v1::Drive> Presented(const DriveContext& drive);
   absl::StatusOr<DriveContext> LoadAuthorizedDrive(grpc::ServerContext* context,
-                                                   absl::string_view field,
-                                                   absl::string_view name);
+                                                   absl::string_view field, absl::string_view name);
 
   // ---- availability.cc
   absl::StatusOr<v1::DriveAvailability> Availability(const DriveContext& drive,
@@ -236,6 +235,14 @@ class SchedulingService final : public v1::DriveScheduling::Service {
       absl::string_view request_id, const std::string& fingerprint, absl::string_view etag,
       BookingAction action,
       const std::function<absl::Status(const DriveContext&, v1::Booking&, v1::Event&)>& apply);
+
+  absl::StatusOr<v1::Booking> TransitionOnce(
+      grpc::ServerContext* context, absl::string_view field, absl::string_view name,
+      absl::string_view request_id, const std::string& fingerprint, absl::string_view etag,
+      BookingAction action,
+      const std::function<absl::Status(const DriveContext&, v1::Booking&, v1::Event&)>& apply);
+  // ABORTED by a script's etag check (not by the client's etag): worth deciding again.
+  static bool ChangedMeanwhile(const absl::Status& status);
 
   SchedulingStore& store_;
   std::unique_ptr<v1::Eligibility::StubInterface> eligibility_;

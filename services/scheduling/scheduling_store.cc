@@ -45,7 +45,9 @@ const std::string& Str(const RedisReply& reply) {
 
 }  // namespace
 
-std::string SiteKey(absl::string_view site_id) { return absl::StrCat("sch:{sites}:site:", site_id); }
+std::string SiteKey(absl::string_view site_id) {
+  return absl::StrCat("sch:{sites}:site:", site_id);
+}
 std::string SiteRequestKey(absl::string_view request_id) {
   return absl::StrCat("sch:{sites}:req:", request_id);
 }
@@ -144,10 +146,10 @@ void PartitionCommit::Seat(const DriveKeys& keys, absl::string_view slot, v1::Do
   const std::string seats = K(keys.seats), drive = K(keys.drive);
   Op({"SEAT", seats, drive, slot, absl::StrCat(static_cast<int>(type)), std::string(1, kind)});
 }
-void PartitionCommit::SeatAdd(const DriveKeys& keys, absl::string_view slot,
-                              v1::DonationType type, char kind, int delta) {
-  Op({"SEAT_ADD", K(keys.seats), slot, absl::StrCat(static_cast<int>(type)),
-      std::string(1, kind), absl::StrCat(delta)});
+void PartitionCommit::SeatAdd(const DriveKeys& keys, absl::string_view slot, v1::DonationType type,
+                              char kind, int delta) {
+  Op({"SEAT_ADD", K(keys.seats), slot, absl::StrCat(static_cast<int>(type)), std::string(1, kind),
+      absl::StrCat(delta)});
 }
 void PartitionCommit::HSet(const std::string& key, absl::string_view field,
                            absl::string_view value) {
@@ -171,6 +173,11 @@ void PartitionCommit::ZAdd(const std::string& key, double score, absl::string_vi
 void PartitionCommit::ZRem(const std::string& key, absl::string_view member) {
   Op({"ZREM", K(key), member});
 }
+void PartitionCommit::ZAddNext(const std::string& key, const std::string& counter_key,
+                               absl::string_view field, absl::string_view member) {
+  const std::string k = K(key), counter = K(counter_key);
+  Op({"ZADD_NEXT", k, counter, field, member});
+}
 void PartitionCommit::Del(const std::string& key) { Op({"DEL", K(key)}); }
 void PartitionCommit::Event(const DriveKeys& keys, const v1::Event& event) {
   const std::string stream = K(keys.events), seq = K(keys.drive);
@@ -178,12 +185,8 @@ void PartitionCommit::Event(const DriveKeys& keys, const v1::Event& event) {
 }
 
 std::vector<std::string> PartitionCommit::Args() const {
-  std::vector<std::string> args = {absl::StrCat(request_index_),
-                                   fingerprint_,
-                                   response_,
-                                   absl::StrCat(kRequestTtlSeconds),
-                                   "scheduling",
-                                   partition_};
+  std::vector<std::string> args = {absl::StrCat(request_index_),     fingerprint_, response_,
+                                   absl::StrCat(kRequestTtlSeconds), "scheduling", partition_};
   args.insert(args.end(), ops_.begin(), ops_.end());
   return args;
 }
@@ -219,8 +222,7 @@ absl::StatusOr<std::optional<std::string>> SchedulingStore::Replay(const std::st
   return Str(seen->elements[1]);
 }
 
-absl::StatusOr<int> SchedulingStore::WaitlistLength(const DriveKeys& keys,
-                                                    v1::DonationType type) {
+absl::StatusOr<int> SchedulingStore::WaitlistLength(const DriveKeys& keys, v1::DonationType type) {
   absl::StatusOr<RedisReply> n = redis_.Command({"ZCARD", keys.Waitlist(type)});
   if (!n.ok()) return n.status();
   return static_cast<int>(n->integer);
@@ -238,8 +240,8 @@ absl::StatusOr<std::optional<v1::Site>> SchedulingStore::GetSite(absl::string_vi
 absl::StatusOr<std::vector<v1::Site>> SchedulingStore::ListSites(absl::string_view after,
                                                                  int limit) {
   const std::string from = after.empty() ? "-" : absl::StrCat("(", after);
-  absl::StatusOr<RedisReply> ids = redis_.Command(
-      {"ZRANGEBYLEX", kSitesIndexKey, from, "+", "LIMIT", "0", absl::StrCat(limit)});
+  absl::StatusOr<RedisReply> ids =
+      redis_.Command({"ZRANGEBYLEX", kSitesIndexKey, from, "+", "LIMIT", "0", absl::StrCat(limit)});
   if (!ids.ok()) return ids.status();
   std::vector<std::vector<std::string>> reads;
   for (const RedisReply& id : ids->elements) reads.push_back({"HGET", SiteKey(id.str), "pb"});
@@ -317,10 +319,17 @@ absl::StatusOr<SchedulingStore::SeatTable> SchedulingStore::GetSeats(const Drive
     if (!absl::SimpleAtoi(reply->elements[i + 1].str, &count)) continue;
     SeatUse& use = table[field.substr(0, last)];
     switch (field[last + 1]) {
-      case 'h': use.held = count; break;
-      case 'b': use.booked = count; break;
-      case 'w': use.walk_in = count; break;
-      default: break;
+      case 'h':
+        use.held = count;
+        break;
+      case 'b':
+        use.booked = count;
+        break;
+      case 'w':
+        use.walk_in = count;
+        break;
+      default:
+        break;
     }
   }
   return table;
@@ -336,8 +345,7 @@ absl::StatusOr<std::optional<v1::Booking>> SchedulingStore::GetBooking(
   return *std::move(booking);
 }
 
-absl::StatusOr<std::vector<v1::Booking>> SchedulingStore::ListDriveBookings(
-    const DriveKeys& keys) {
+absl::StatusOr<std::vector<v1::Booking>> SchedulingStore::ListDriveBookings(const DriveKeys& keys) {
   absl::StatusOr<RedisReply> ids = redis_.Command({"SMEMBERS", keys.bookings});
   if (!ids.ok()) return ids.status();
   std::vector<std::vector<std::string>> reads;
@@ -380,8 +388,7 @@ absl::StatusOr<std::vector<v1::WaitlistEntry>> SchedulingStore::Waiting(const Dr
   return entries;
 }
 
-absl::StatusOr<std::vector<v1::WaitlistEntry>> SchedulingStore::ListEntries(
-    const DriveKeys& keys) {
+absl::StatusOr<std::vector<v1::WaitlistEntry>> SchedulingStore::ListEntries(const DriveKeys& keys) {
   std::vector<v1::WaitlistEntry> entries;
   std::string cursor = "0";
   const std::string pattern = keys.Entry("*");
@@ -439,12 +446,10 @@ absl::Status SchedulingStore::NoteHold(absl::string_view drive_id, absl::Time ex
 absl::Status SchedulingStore::ForgetHoldsIndex(absl::string_view drive_id) {
   // The drive's next expiry, if any hold is left; else out of the index.
   DriveKeys keys(drive_id);
-  absl::StatusOr<RedisReply> next =
-      redis_.Command({"ZRANGE", keys.holds, "0", "0", "WITHSCORES"});
+  absl::StatusOr<RedisReply> next = redis_.Command({"ZRANGE", keys.holds, "0", "0", "WITHSCORES"});
   if (!next.ok()) return next.status();
   if (next->elements.size() == 2) {
-    return redis_
-        .Command({"ZADD", kHoldsIndexKey, next->elements[1].str, std::string(drive_id)})
+    return redis_.Command({"ZADD", kHoldsIndexKey, next->elements[1].str, std::string(drive_id)})
         .status();
   }
   return redis_.Command({"ZREM", kHoldsIndexKey, std::string(drive_id)}).status();
@@ -467,11 +472,20 @@ absl::StatusOr<std::optional<SchedulingStore::ClaimConflict>> SchedulingStore::C
                        reply->elements[3].str == "1", reply->elements[4].str};
 }
 
-absl::Status SchedulingStore::ConfirmClaim(absl::string_view donor_id,
-                                           absl::string_view booking) {
+absl::Status SchedulingStore::ConfirmClaim(absl::string_view donor_id, absl::string_view booking) {
   const DonorKeys keys(donor_id);
   return redis_
       .RunScript(kClaimsScript, {keys.claims, keys.bookings}, {"CONFIRM", std::string(booking)})
+      .status();
+}
+
+absl::Status SchedulingStore::ConfirmClaim(absl::string_view donor_id, absl::string_view booking,
+                                           absl::CivilDay day, absl::Time start, absl::Time end) {
+  const DonorKeys keys(donor_id);
+  return redis_
+      .RunScript(kClaimsScript, {keys.claims, keys.bookings},
+                 {"CONFIRM", std::string(booking), absl::StrCat(day - absl::CivilDay(1970, 1, 1)),
+                  absl::StrCat(Millis(start)), absl::StrCat(Millis(end))})
       .status();
 }
 
@@ -480,8 +494,7 @@ absl::Status SchedulingStore::ReleaseClaim(absl::string_view donor_id, absl::str
   const DonorKeys keys(donor_id);
   return redis_
       .RunScript(kClaimsScript, {keys.claims, keys.bookings},
-                 {"RELEASE", std::string(booking), std::string(expected_value),
-                  forget ? "1" : "0"})
+                 {"RELEASE", std::string(booking), std::string(expected_value), forget ? "1" : "0"})
       .status();
 }
 

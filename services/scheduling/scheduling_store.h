@@ -97,6 +97,9 @@ class PartitionCommit {
   void SRem(const std::string& key, absl::string_view member);
   void ZAdd(const std::string& key, double score, absl::string_view member);
   void ZRem(const std::string& key, absl::string_view member);
+  // Adds `member` with the next value of the counter `counter_key`/`field` as its score.
+  void ZAddNext(const std::string& key, const std::string& counter_key, absl::string_view field,
+                absl::string_view member);
   void Del(const std::string& key);
   void Event(const DriveKeys& keys, const v1::Event& event);
 
@@ -184,13 +187,16 @@ class SchedulingStore {
     std::string value;
   };
   absl::StatusOr<std::optional<ClaimConflict>> Claim(absl::string_view donor_id,
-                                                     absl::string_view booking,
-                                                     absl::CivilDay day, absl::Time start,
-                                                     absl::Time end, absl::Time now,
-                                                     absl::Time pending_until,
+                                                     absl::string_view booking, absl::CivilDay day,
+                                                     absl::Time start, absl::Time end,
+                                                     absl::Time now, absl::Time pending_until,
                                                      absl::string_view ignore);
+  // Marks a claim as made. With the period, writes it even if a racing release removed it.
   absl::Status ConfirmClaim(absl::string_view donor_id, absl::string_view booking);
-  // `expected_value` empty: unconditionally. `forget`: drop from the donor's bookings index too.
+  absl::Status ConfirmClaim(absl::string_view donor_id, absl::string_view booking,
+                            absl::CivilDay day, absl::Time start, absl::Time end);
+  // `expected_value`: "" unconditionally, "pending" only while still pending, else that exact
+  // value. `forget`: drop from the donor's bookings index too.
   absl::Status ReleaseClaim(absl::string_view donor_id, absl::string_view booking,
                             absl::string_view expected_value, bool forget);
   // Names from the donor's bookings index, newest slot first.

@@ -15,8 +15,8 @@
 #include "idempotency.h"
 #include "log.h"
 #include "report.h"
-#include "scheduling_service.h"
 #include "scheduling_internal.h"
+#include "scheduling_service.h"
 #include "site_validation.h"
 #include "validation.h"
 
@@ -72,10 +72,12 @@ grpc::Status SchedulingService::GetSite(grpc::ServerContext* context,
   if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   absl::StatusOr<v1::Site> site = [&]() -> absl::StatusOr<v1::Site> {
     std::string id;
-    if (absl::Status s = CheckResourceName("name", request->name(), "sites", &id); !s.ok()) return s;
+    if (absl::Status s = CheckResourceName("name", request->name(), "sites", &id); !s.ok())
+      return s;
     absl::StatusOr<std::optional<v1::Site>> stored = store_.GetSite(id);
     if (!stored.ok()) return stored.status();
-    if (!stored->has_value()) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
+    if (!stored->has_value())
+      return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
     return **stored;
   }();
   return platform::Respond(std::move(site), response);
@@ -89,13 +91,21 @@ grpc::Status SchedulingService::ListSites(grpc::ServerContext* context,
     if (request->kind() != v1::SITE_KIND_UNSPECIFIED && !v1::SiteKind_IsValid(request->kind())) {
       return InvalidField("kind", "unknown value");
     }
+    if (!request->branch().empty()) {
+      std::string unused;
+      if (!CheckResourceName("branch", absl::StrCat("b/", request->branch()), "b", &unused).ok()) {
+        return InvalidField("branch", "must be 1..32 characters [a-z0-9-]");
+      }
+    }
     int page_size = 0;
-    if (absl::Status s = platform::CheckPageSize("page_size", request->page_size(), 100, &page_size);
+    if (absl::Status s =
+            platform::CheckPageSize("page_size", request->page_size(), 100, &page_size);
         !s.ok()) {
       return s;
     }
     std::string after = request->page_token();
-    if (!after.empty() && !CheckResourceName("page_token", absl::StrCat("sites/", after), "sites", &after).ok()) {
+    if (!after.empty() &&
+        !CheckResourceName("page_token", absl::StrCat("sites/", after), "sites", &after).ok()) {
       return InvalidField("page_token", "not a token from this RPC");
     }
     // Filters apply after reading: read on until a page is full or the index ends.
@@ -106,7 +116,8 @@ grpc::Status SchedulingService::ListSites(grpc::ServerContext* context,
       for (const v1::Site& site : *batch) {
         after = site.name().substr(6);
         if (!request->branch().empty() && site.branch() != request->branch()) continue;
-        if (request->kind() != v1::SITE_KIND_UNSPECIFIED && site.kind() != request->kind()) continue;
+        if (request->kind() != v1::SITE_KIND_UNSPECIFIED && site.kind() != request->kind())
+          continue;
         *response->add_sites() = site;
         if (response->sites_size() == page_size) {
           response->set_next_page_token(after);
@@ -144,17 +155,16 @@ grpc::Status SchedulingService::UpdateSite(grpc::ServerContext* context,
     if (!current->has_value()) {
       return absl::NotFoundError(absl::StrCat(request->site().name(), " does not exist"));
     }
-    if (absl::Status s = AsStatus(
-            auth::AuthorizeSite(context, (*current)->name(), (*current)->branch()));
+    if (absl::Status s =
+            AsStatus(auth::AuthorizeSite(context, (*current)->name(), (*current)->branch()));
         !s.ok()) {
       return s;
     }
-    absl::StatusOr<std::vector<StoredDrive>> drives = store_.ListDrives(
-        std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+    absl::StatusOr<std::vector<StoredDrive>> drives =
+        store_.ListDrives(std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
     if (!drives.ok()) return drives.status();
     const bool has_published = std::any_of(drives->begin(), drives->end(), [&](const auto& d) {
-      return d.drive.site() == (*current)->name() &&
-             d.drive.state() == v1::DRIVE_STATE_PUBLISHED;
+      return d.drive.site() == (*current)->name() && d.drive.state() == v1::DRIVE_STATE_PUBLISHED;
     });
     absl::StatusOr<v1::Site> after = ApplySiteUpdate(**current, *request, has_published);
     if (!after.ok()) return after.status();

@@ -71,7 +71,8 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingService::AddToWaitlist(
     }
   }
   if (first_slot == nullptr) {
-    return absl::FailedPreconditionError("no slot of the drive that has not started fits the entry");
+    return absl::FailedPreconditionError(
+        "no slot of the drive that has not started fits the entry");
   }
   const std::string donor_id = wanted.donor().substr(wanted.donor().find('/') + 1);
   if (!eligibility_checked) {
@@ -101,8 +102,8 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingService::AddToWaitlist(
   commit.HSet(key, "pb", entry.SerializeAsString());
   commit.HSet(key, "state", absl::StrCat(static_cast<int>(v1::WAITLIST_STATE_WAITING)));
   commit.HSet(key, "donor", donor_id);
-  commit.ZAdd(drive.keys.Waitlist(wanted.donation_type()),
-              static_cast<double>(absl::ToUnixMicros(now)), entry_id);
+  commit.ZAddNext(drive.keys.Waitlist(wanted.donation_type()), drive.keys.drive, "wl_seq",
+                  entry_id);
   commit.HSet(drive.keys.donors, donor_id, absl::StrCat("w:", entry_id));
   commit.HIncr(drive.keys.drive, "rev", 1);
   absl::StatusOr<CommitResult> result = store_.Commit(commit);
@@ -158,8 +159,8 @@ grpc::Status SchedulingService::JoinWaitlist(grpc::ServerContext* context,
     }
     absl::StatusOr<DriveContext> drive = LoadDrive(drive_id);
     if (!drive.ok()) return drive.status();
-    if (absl::Status s = AsStatus(
-            auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
+    if (absl::Status s =
+            AsStatus(auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
         !s.ok()) {
       return s;
     }
@@ -198,14 +199,16 @@ grpc::Status SchedulingService::LeaveWaitlist(grpc::ServerContext* context,
     }
     absl::StatusOr<DriveContext> drive = LoadDrive(drive_id);
     if (!drive.ok()) return drive.status();
-    if (absl::Status s = AsStatus(
-            auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
+    if (absl::Status s =
+            AsStatus(auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
         !s.ok()) {
       return s;
     }
-    absl::StatusOr<std::optional<v1::WaitlistEntry>> current = store_.GetEntry(drive->keys, entry_id);
+    absl::StatusOr<std::optional<v1::WaitlistEntry>> current =
+        store_.GetEntry(drive->keys, entry_id);
     if (!current.ok()) return current.status();
-    if (!current->has_value()) return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
+    if (!current->has_value())
+      return absl::NotFoundError(absl::StrCat(request->name(), " does not exist"));
     v1::WaitlistEntry before = **current;
     if (before.state() == v1::WAITLIST_STATE_LEFT || before.state() == v1::WAITLIST_STATE_CLOSED) {
       return before;
@@ -259,22 +262,23 @@ grpc::Status SchedulingService::ListWaitlist(grpc::ServerContext* context,
       return InvalidField("donation_type", "unknown value");
     }
     for (int i = 0; i < request->states_size(); ++i) {
-      if (absl::Status s = platform::CheckEnum(platform::FieldPath("states", i),
-                                               request->states(i), v1::WaitlistState_IsValid);
+      if (absl::Status s = platform::CheckEnum(platform::FieldPath("states", i), request->states(i),
+                                               v1::WaitlistState_IsValid);
           !s.ok()) {
         return s;
       }
     }
     int page_size = 0, offset = 0;
-    if (absl::Status s = platform::CheckPageSize("page_size", request->page_size(), 100, &page_size);
+    if (absl::Status s =
+            platform::CheckPageSize("page_size", request->page_size(), 100, &page_size);
         !s.ok()) {
       return s;
     }
     if (absl::Status s = CheckPageToken(request->page_token(), &offset); !s.ok()) return s;
     absl::StatusOr<DriveContext> drive = LoadDrive(drive_id);
     if (!drive.ok()) return drive.status();
-    if (absl::Status s = AsStatus(
-            auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
+    if (absl::Status s =
+            AsStatus(auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
         !s.ok()) {
       return s;
     }
@@ -336,8 +340,8 @@ grpc::Status SchedulingService::GetRoster(grpc::ServerContext* context,
       slot_id = request->slot().substr(prefix.size());
     }
     for (int i = 0; i < request->states_size(); ++i) {
-      if (absl::Status s = platform::CheckEnum(platform::FieldPath("states", i),
-                                               request->states(i), v1::BookingState_IsValid);
+      if (absl::Status s = platform::CheckEnum(platform::FieldPath("states", i), request->states(i),
+                                               v1::BookingState_IsValid);
           !s.ok()) {
         return s;
       }
@@ -347,15 +351,16 @@ grpc::Status SchedulingService::GetRoster(grpc::ServerContext* context,
       return InvalidField("donation_type", "unknown value");
     }
     int page_size = 0, offset = 0;
-    if (absl::Status s = platform::CheckPageSize("page_size", request->page_size(), 200, &page_size);
+    if (absl::Status s =
+            platform::CheckPageSize("page_size", request->page_size(), 200, &page_size);
         !s.ok()) {
       return s;
     }
     if (absl::Status s = CheckPageToken(request->page_token(), &offset); !s.ok()) return s;
     absl::StatusOr<DriveContext> drive = LoadDrive(drive_id);
     if (!drive.ok()) return drive.status();
-    if (absl::Status s = AsStatus(
-            auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
+    if (absl::Status s =
+            AsStatus(auth::AuthorizeSite(context, drive->drive().site(), drive->site().branch()));
         !s.ok()) {
       return s;
     }
@@ -396,8 +401,8 @@ grpc::Status SchedulingService::ConfirmBooking(grpc::ServerContext* context,
                                                const v1::ConfirmBookingRequest* request,
                                                v1::Booking* response) {
   if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
-  if (absl::Status s = platform::CheckEnum("channel", request->channel(),
-                                           v1::ConfirmationChannel_IsValid);
+  if (absl::Status s =
+          platform::CheckEnum("channel", request->channel(), v1::ConfirmationChannel_IsValid);
       !s.ok()) {
     return Finish(context, s);
   }

@@ -18,9 +18,12 @@
 --          is a booking in the making; a stale one or a confirmed one must be checked against its
 --          drive by the caller, which releases it (RELEASE with ARGV[3] = the value seen) when its
 --          booking is not active.
--- CONFIRM  marks the claim as made (pending until 0) -> {"OK"} | {"GONE"}
--- RELEASE  ARGV[3] "" or the exact value to release (a conditional release); ARGV[4] "1" to also
---          drop the booking from the index (it was never made) -> {"OK"} | {"CHANGED"}
+-- CONFIRM  marks the claim as made (pending until 0). With ARGV[3..5] (day, start ms, end ms) it
+--          writes the claim even when a racing release removed it -> {"OK"} | {"GONE"}
+-- RELEASE  ARGV[3] "" (any value), "pending" (only a claim still pending: a booking step that
+--          failed must not drop the claim of a racing step that made the same booking), or the
+--          exact value to release; ARGV[4] "1" to also drop the booking from the index
+--          -> {"OK"} | {"CHANGED"}
 -- Guarantees: two claims of one donor that share a day or overlap never both exist unless one
 -- of them is stale or confirmed and under the caller's check; claiming the same booking twice is
 -- not a conflict (a retried request).
@@ -49,6 +52,11 @@ if op == 'CLAIM' then
   redis.call('ZADD', index, ARGV[4], name)
   return {'OK'}
 elseif op == 'CONFIRM' then
+  if ARGV[3] then
+    redis.call('HSET', claims, name, table.concat({ARGV[3], ARGV[4], ARGV[5], '0'}, '|'))
+    redis.call('ZADD', index, ARGV[4], name)
+    return {'OK'}
+  end
   local value = redis.call('HGET', claims, name)
   if not value then return {'GONE'} end
   local d, s, e = string.match(value, '^(-?%d+)|(%d+)|(%d+)|')
@@ -56,7 +64,11 @@ elseif op == 'CONFIRM' then
   return {'OK'}
 elseif op == 'RELEASE' then
   local value = redis.call('HGET', claims, name)
-  if ARGV[3] ~= '' and value ~= ARGV[3] then return {'CHANGED'} end
+  if ARGV[3] == 'pending' then
+    if value and string.match(value, '|0$') then return {'CHANGED'} end
+  elseif ARGV[3] ~= '' and value ~= ARGV[3] then
+    return {'CHANGED'}
+  end
   redis.call('HDEL', claims, name)
   if ARGV[4] == '1' then redis.call('ZREM', index, name) end
   return {'OK'}

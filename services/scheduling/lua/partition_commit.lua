@@ -22,6 +22,7 @@
 --     SEAT_ADD k_seats slot type kind delta   moves a counter; below zero is an error
 --   writes (phase 2): HSET k f v | HDEL k f | HINCR k f n | SADD k m | SREM k m | ZADD k score m
 --     | ZREM k m | DEL k | EVENT k_stream k_seq bytes (emit_event with seq field "event_seq")
+--     | ZADD_NEXT k k_counter field m (score = HINCRBY k_counter field 1: arrival order)
 --
 -- Returns {"OK"} | {"REPLAY", resp} | {"REQUEST_REUSED"} | {"EXISTS", pb}, or an error reply whose
 -- first word is a status code name and whose second may be a [kind] for a BookingFailure.
@@ -32,6 +33,7 @@
 local arity = {
   FIELD_IN = 4, FIELD_EQ = 4, ABSENT = 1, PRESENT = 2, FITS = 2, SEAT = 5, SEAT_ADD = 5,
   HSET = 3, HDEL = 2, HINCR = 3, SADD = 2, SREM = 2, ZADD = 3, ZREM = 2, DEL = 1, EVENT = 3,
+  ZADD_NEXT = 4,
 }
 
 local request_index = tonumber(ARGV[1])
@@ -154,6 +156,9 @@ for _, op in ipairs(ops) do
     redis.call('ZREM', KEYS[tonumber(op[1])], op[2])
   elseif name == 'DEL' then
     redis.call('DEL', KEYS[tonumber(op[1])])
+  elseif name == 'ZADD_NEXT' then
+    local order = redis.call('HINCRBY', KEYS[tonumber(op[2])], op[3], 1)
+    redis.call('ZADD', KEYS[tonumber(op[1])], order, op[4])
   elseif name == 'EVENT' then
     emit_event(KEYS[tonumber(op[1])], KEYS[tonumber(op[2])], 'event_seq', ARGV[5], ARGV[6], op[3])
   end
