@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libhiredis-dev libphonenumber-dev libicu-dev libssl-dev openssl
+  libcurl4-openssl-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools procps jq tzdata
 )

@@ -28,12 +28,15 @@ tls_marker=$run_dir/tls  # present while the stack serves TLS (up.sh --tls)
 #   name  health-port (- for none)  source dir  CMake target (built into <build dir>/<source dir>/)  [flags...]
 # A process whose source dir does not exist yet is skipped, so the list can name what is coming.
 # Those with a Redis user in deploy/redis/service-acl.txt get its address and credentials; those
-# with a port get --listen=127.0.0.1:<port>.
+# with a port get --listen=127.0.0.1:<port>. Those without a port are clients of the services (the
+# SMS gateway): they get no service token, and call with a demo principal's token (flags column).
+sms_outbox=$var_dir/sms/outbox.jsonl  # where the stack's SMS gateway "sends" messages
 stack_processes=(
   "registry    50051 services/registry    blooddrive-registry"
   "eligibility 50052 services/eligibility blooddrive-eligibility"
   "scheduling  50053 services/scheduling  blooddrive-scheduling"
   "reminders   50054 services/reminders   blooddrive-reminders"
+  "sms-gateway -     clients/sms_gateway  blooddrive-sms-gateway --feed=127.0.0.1:50054 --gateway_id=local-1 --token_file=$secrets_dir/gateway.token --provider=file --out_file=$sms_outbox"
 )
 
 # Prints the entries of stack_processes whose sources exist.

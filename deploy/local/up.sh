@@ -2,7 +2,8 @@
 # Starts the local blooddrive stack on this machine, on loopback only:
 #   1. installs missing Debian packages (needs root or sudo) and builds the service binaries;
 #   2. starts redis-server with deploy/redis/local.conf (port 6390, AOF, data in var/redis/);
-#   3. starts every service built so far (logs in var/log/, pid files in var/run/);
+#   3. starts every service built so far (logs in var/log/, pid files in var/run/), and the SMS
+#      gateway with the file provider: every SMS "sent" is a JSON line in var/sms/outbox.jsonl;
 #   4. waits until each answers its gRPC health check with SERVING;
 #   5. loads the demo donors of the Astana branch (idempotent) and prints what to try next.
 # Security is on (docs/security.md): every service requires a bearer token. The first run makes
@@ -26,8 +27,8 @@ for arg in "$@"; do
 done
 
 mkdir -p "$log_dir" "$run_dir" "$redis_dir"
-mkdir -p -m 700 "$secrets_dir"
-chmod 700 "$secrets_dir"
+mkdir -p -m 700 "$secrets_dir" "$(dirname "$sms_outbox")"
+chmod 700 "$secrets_dir" "$(dirname "$sms_outbox")"  # the outbox holds phone numbers
 bash scripts/install-deps.sh
 
 # build TARGET...: builds into the stack's build directory, showing only the tail of a failure.
@@ -94,7 +95,8 @@ mint gateway sms-gateway-1 --role=sms-gateway
 mint portal donor-portal --role=portal
 mint admin ops-admin --role=admin
 for entry in "${stack_processes[@]}"; do
-  read -r name _ <<<"$entry"
+  read -r name port _ <<<"$entry"
+  [ "$port" = - ] && continue  # a client (the SMS gateway) is no service
   mint "$name-service" "$name" --role=service
 done
 
@@ -183,6 +185,17 @@ start_process() {
     BLOODDRIVE_CREDENTIALS_FILE="$credentials_file"
     BLOODDRIVE_SERVICE_TOKEN_FILE="$secrets_dir/$name-service.token"
   )
+  # A client (the SMS gateway: its token file is in the flags column) with TLS verifies the
+  # services with the CA and shows the client certificate.
+  if [ "$port" = - ]; then
+    service_env=()
+    if [ -f "$tls_marker" ]; then
+      service_env+=(
+        BLOODDRIVE_TLS_CA="$tls_dir/ca.pem" BLOODDRIVE_TLS_CERT="$tls_dir/client.pem"
+        BLOODDRIVE_TLS_KEY="$tls_dir/client.key"
+      )
+    fi
+  fi
   # Services that keep state in Redis get its address and their own ACL user; the environment
   # (not flags) carries them, so a service without Redis (eligibility) simply has no such flags.
   if [ -f "$secrets_dir/redis-$name.password" ]; then
@@ -192,7 +205,7 @@ start_process() {
       BLOODDRIVE_REDIS_PASSWORD="$(cat "$secrets_dir/redis-$name.password")"
     )
   fi
-  if [ -f "$tls_marker" ]; then
+  if [ -f "$tls_marker" ] && [ "$port" != - ]; then
     service_env+=(
       BLOODDRIVE_TLS_CERT="$tls_dir/server.pem" BLOODDRIVE_TLS_KEY="$tls_dir/server.key"
       BLOODDRIVE_TLS_CLIENT_CA="$tls_dir/ca.pem"
@@ -213,9 +226,21 @@ done
 failed=0
 for entry in "${processes[@]}"; do
   read -r name port src target _ <<<"$entry"
-  [ "$port" = - ] && continue
   pidfile=$run_dir/$name.pid
   log=$log_dir/$name.log
+  if [ "$port" = - ]; then
+    # No health port (the SMS gateway): it must still be running a moment after its start (bad
+    # flags end it at once; an unreachable service does not, it retries).
+    sleep 0.5
+    if pid_alive "$pidfile" "$target"; then
+      echo "   $name: running (log $(shown_path "$log"))"
+    else
+      echo "up: $name exited. Last lines of $(shown_path "$log"):" >&2
+      tail -n 20 "$log" | sed 's/^/    /' >&2
+      failed=1
+    fi
+    continue
+  fi
   answer=""
   ok=0
   restarts=0
@@ -273,6 +298,7 @@ y=$((10#$y)) m=$((10#$m)) d=$((10#$d))
 r=blooddrive.v1.DonorRegistry
 up_list=""
 eligibility_hints=""
+sms_hints=""
 for entry in "${processes[@]}"; do
   read -r name port _ <<<"$entry"
   if [ "$port" = - ]; then up_list+=", $name"; else up_list+=", $name on 127.0.0.1:$port"; fi
@@ -288,6 +314,12 @@ for entry in "${processes[@]}"; do
   \$call --pretty $e/CheckEligibility '{\"donor\": \"$farrukh\", \"donationType\": \"DONATION_TYPE_WHOLE_BLOOD\", $on_today}'
   # the rule packs loaded (services/eligibility/packs; kill -HUP \$(cat $(shown_path "$run_dir")/eligibility.pid) re-reads them)
   \$call $e/ListRulePacks '{}'
+"
+  fi
+  if [ "$name" = sms-gateway ]; then
+    sms_hints="
+  # the SMS gateway (file provider) appends every message it sends as one JSON line here
+  tail -f $(shown_path "$sms_outbox")
 "
   fi
 done
@@ -320,7 +352,7 @@ Every RPC needs a token: var/secrets/ holds tokens of a coordinator (Astana bran
   # everything the eligibility rules would see about him, and a deferred donor
   \$call --pretty $r/GetDonorFacts '{"name": "$dmitry"}'
   \$call --pretty $r/GetDonorFacts '{"name": "$farrukh"}'
-$eligibility_hints
+$eligibility_hints$sms_hints
   # a portal may look a donor up by phone, but not list donors or search by name
   $(as portal) $r/FindDonors '{"phone": "8 701 555 01 23"}'
   $(as portal) $r/FindDonors '{"namePrefix": "сапар"}'      # PERMISSION_DENIED

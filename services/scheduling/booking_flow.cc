@@ -253,10 +253,10 @@ void SchedulingService::ReleaseUnlessActive(absl::string_view donor_id, const Dr
   absl::StatusOr<std::optional<v1::Booking>> booking = store_.GetBooking(drive.keys, booking_id);
   if (!booking.ok()) return;  // left to the next conflict's check
   if (booking->has_value() && IsActive((*booking)->state())) return;
-  // Only a pending claim: a racing step that made this very booking has confirmed (or will
-  // re-write) its claim. The index keeps the name; readers skip names never made.
+  // Only a pending claim: a racing step that made this very booking has confirmed its claim, or
+  // will write it again (claim and index entry) when it confirms.
   (void)store_.ReleaseClaim(donor_id, BookingName(drive.keys.drive_id, booking_id), "pending",
-                            false);
+                            /*forget=*/true);
 }
 
 v1::Booking SchedulingService::BuildBooking(const DriveContext& drive, const NewBooking& spec,

@@ -17,20 +17,6 @@ std::unique_ptr<EligibilityEnvironment>& EnvironmentSlot() {
   return *slot;
 }
 
-// A file holding a token of role "service" for eligibility's calls to the registry. Minted once,
-// before the registry starts, so that the registry's credentials already know it.
-const std::string& ServiceTokenFile() {
-  static const auto* path = [] {
-    auto* file = new std::string(FixtureCredentials().dir() + "/eligibility-service.token");
-    std::ofstream out(*file);
-    out << FixtureCredentials().Mint("eligibility", auth::ROLE_SERVICE) << "\n";
-    out.close();
-    chmod(file->c_str(), 0600);
-    return file;
-  }();
-  return *path;
-}
-
 }  // namespace
 
 std::string ShippedPacksDir() { return PACKS_DIR; }
@@ -41,7 +27,7 @@ std::unique_ptr<ServiceProcess> NewEligibilityProcess(const std::string& packs_d
   std::vector<std::string> all = {"--registry_target=" + registry_target,
                                   "--rule_packs_dir=" + packs_dir, "--rule_pack=kz-astana",
                                   FixtureCredentials().flag(),
-                                  "--service_token_file=" + ServiceTokenFile()};
+                                  "--service_token_file=" + ServiceTokenFile("eligibility")};
   all.insert(all.end(), flags.begin(), flags.end());  // later flags win
   ServiceProcess::Options options;
   options.token = AdminToken();
@@ -79,7 +65,7 @@ const v1::NextEligibleDate* NextFor(
 EligibilityEnvironment& EligibilityEnvironment::Get() { return *EnvironmentSlot(); }
 
 void EligibilityEnvironment::Start() {
-  ServiceTokenFile();
+  ServiceTokenFile("eligibility");
   redis_ = std::make_unique<RedisServer>(RedisServer::Options{
       .extra_config = RedisAclConfig(kAdminRedisPassword), .password = kAdminRedisPassword});
   ASSERT_OK(redis_->Start());

@@ -1,13 +1,17 @@
 #include "registry_fixture.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "auth/client_credentials.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -34,6 +38,21 @@ std::unique_ptr<RegistryEnvironment>& EnvironmentSlot() {
 TestCredentials& FixtureCredentials() {
   static auto* credentials = new TestCredentials();
   return *credentials;
+}
+
+const std::string& ServiceTokenFile(const std::string& principal) {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* files = new std::map<std::string, std::string>();
+  absl::MutexLock lock(&mu);
+  auto [it, inserted] = files->try_emplace(principal);
+  if (inserted) {
+    it->second = FixtureCredentials().dir() + "/" + principal + "-service.token";
+    std::ofstream out(it->second);
+    out << FixtureCredentials().Mint(principal, auth::ROLE_SERVICE) << "\n";
+    out.close();
+    chmod(it->second.c_str(), 0600);
+  }
+  return it->second;
 }
 
 const std::string& AdminToken() {

@@ -27,6 +27,10 @@ using Stub = v1::DonorRegistry::Stub;
 TestCredentials& FixtureCredentials();
 const std::string& AdminToken();
 
+// A file (mode 0600) holding a token of role "service" for `principal`, minted once in
+// FixtureCredentials(): call it before the processes start, so their credentials know it.
+const std::string& ServiceTokenFile(const std::string& principal);
+
 // A registry process on `flags` plus the fixture's credentials, whose Channel() carries the admin
 // token.
 std::unique_ptr<ServiceProcess> NewRegistryProcess(std::vector<std::string> flags);

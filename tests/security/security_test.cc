@@ -23,6 +23,8 @@
 #include "auth/policy.h"
 #include "blooddrive/v1/eligibility.pb.h"
 #include "blooddrive/v1/registry.grpc.pb.h"
+#include "blooddrive/v1/reminders.pb.h"
+#include "blooddrive/v1/scheduling.pb.h"
 #include "grpcpp/create_channel.h"
 #include "harness.h"
 #include "redis_client.h"
@@ -59,6 +61,18 @@ const std::vector<ServerUnderTest>& Servers() {
        "",
        {"blooddrive.v1.Eligibility"},
        {"--registry_target={registry}", "--service_token_file={service_token_file}"}},
+      {"scheduling",
+       SCHEDULING_BIN,
+       "scheduling",
+       {"blooddrive.v1.DriveScheduling"},
+       {"--eligibility_target={eligibility}", "--service_token_file={service_token_file}"}},
+      // Reminders' own calls to scheduling and eligibility go nowhere: they fail UNAVAILABLE.
+      {"reminders",
+       REMINDERS_BIN,
+       "reminders",
+       {"blooddrive.v1.ReminderFeed"},
+       {"--registry_target={registry}", "--service_token_file={service_token_file}",
+        "--scheduling_target=127.0.0.1:1", "--eligibility_target=127.0.0.1:1"}},
   };
   return *servers;
 }
@@ -117,8 +131,11 @@ class Environment {
       }
       for (const std::string& flag : server.flags) {
         std::string value = absl::StrReplaceAll(
-            flag, {{"{service_token_file}", service_token_file},
-                   {"{registry}", servers_.contains("registry") ? servers_["registry"]->target()
+            flag,
+            {{"{service_token_file}", service_token_file},
+             {"{registry}",
+              servers_.contains("registry") ? servers_["registry"]->target() : std::string()},
+             {"{eligibility}", servers_.contains("eligibility") ? servers_["eligibility"]->target()
                                                                 : std::string()}});
         flags.push_back(std::move(value));
       }
@@ -179,7 +196,8 @@ std::vector<const pb::MethodDescriptor*> MethodsOf(const ServerUnderTest& server
   // The generated pool holds a .proto's services only when the linker kept its generated code,
   // which it drops for a contract this binary has no stub of: touch one message of each.
   static const pb::FileDescriptor* const kContracts[] = {
-      v1::Donor::descriptor()->file(), v1::CheckEligibilityRequest::descriptor()->file()};
+      v1::Donor::descriptor()->file(), v1::CheckEligibilityRequest::descriptor()->file(),
+      v1::OutboundMessage::descriptor()->file(), v1::Drive::descriptor()->file()};
   (void)kContracts;
   std::vector<const pb::MethodDescriptor*> methods;
   for (const std::string& name : server.services) {
