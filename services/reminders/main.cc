@@ -32,7 +32,8 @@ ABSL_FLAG(std::string, quiet_hours, "21:00-09:00",
 ABSL_FLAG(std::string, fallback_languages, "ru,en",
           "Languages tried, in order, when the donor's has no template (kk,ru,en,uz,ky,tg)");
 ABSL_FLAG(std::string, info_phone, "+7 7172 55-12-34",
-          "The number donors call to book or ask, as printed in messages ({phone})");
+          "The number donors call to book or ask, as printed in messages ({phone}); the default "
+          "is the demo stack's made-up Astana number: set the branch's own");
 ABSL_FLAG(int, max_attempts, 8, "Leases of one message before it is FAILED");
 ABSL_FLAG(std::string, consumer_name, "",
           "This instance's consumer name in the \"reminders\" group; empty: the host name");
