@@ -8,7 +8,8 @@ ABSL_FLAG(std::string, redis, "127.0.0.1:6379", "Redis server as HOST:PORT");
 ABSL_FLAG(std::string, redis_user, "", "Redis ACL user (empty: the default user)");
 ABSL_FLAG(std::string, redis_password, "",
           "Redis password; prefer the environment variable BLOODDRIVE_REDIS_PASSWORD");
-ABSL_FLAG(int, redis_pool_size, 16, "Most Redis connections this process opens");
+ABSL_FLAG(int, redis_pool_size, 64,
+          "Most Redis connections this process opens (opened as calls need them)");
 ABSL_FLAG(absl::Duration, redis_connect_timeout, absl::Milliseconds(500),
           "Give up connecting to Redis after this long");
 ABSL_FLAG(absl::Duration, redis_command_timeout, absl::Seconds(2),

@@ -56,15 +56,18 @@ absl::StatusOr<reminders::LocalTimeOfDay> ParseClock(absl::string_view text) {
 absl::StatusOr<reminders::PlannerOptions> OptionsFromFlags() {
   reminders::PlannerOptions options;
   options.schedule.reminder_offsets.clear();
-  for (absl::string_view part :
-       absl::StrSplit(absl::GetFlag(FLAGS_reminder_offsets), ',', absl::SkipEmpty())) {
+  // The flags' values live here: the views that StrSplit hands out point into them.
+  const std::string offsets = absl::GetFlag(FLAGS_reminder_offsets);
+  const std::string quiet_hours = absl::GetFlag(FLAGS_quiet_hours);
+  const std::string fallback_languages = absl::GetFlag(FLAGS_fallback_languages);
+  for (absl::string_view part : absl::StrSplit(offsets, ',', absl::SkipEmpty())) {
     absl::Duration d;
     if (!absl::ParseDuration(part, &d) || d <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError(absl::StrCat("--reminder_offsets: bad duration ", part));
     }
     options.schedule.reminder_offsets.push_back(d);
   }
-  std::vector<absl::string_view> window = absl::StrSplit(absl::GetFlag(FLAGS_quiet_hours), '-');
+  std::vector<absl::string_view> window = absl::StrSplit(quiet_hours, '-');
   if (window.size() != 2) return absl::InvalidArgumentError("--quiet_hours: not HH:MM-HH:MM");
   absl::StatusOr<reminders::LocalTimeOfDay> start = ParseClock(window[0]);
   absl::StatusOr<reminders::LocalTimeOfDay> end = ParseClock(window[1]);
@@ -72,8 +75,7 @@ absl::StatusOr<reminders::PlannerOptions> OptionsFromFlags() {
   options.schedule.quiet = {*start, *end};
   if (absl::Status s = reminders::CheckScheduleOptions(options.schedule); !s.ok()) return s;
   options.render.fallback.clear();
-  for (absl::string_view code :
-       absl::StrSplit(absl::GetFlag(FLAGS_fallback_languages), ',', absl::SkipEmpty())) {
+  for (absl::string_view code : absl::StrSplit(fallback_languages, ',', absl::SkipEmpty())) {
     static const std::pair<const char*, v1::Language> kCodes[] = {
         {"kk", v1::LANGUAGE_KAZAKH}, {"ru", v1::LANGUAGE_RUSSIAN}, {"en", v1::LANGUAGE_ENGLISH},
         {"uz", v1::LANGUAGE_UZBEK},  {"ky", v1::LANGUAGE_KYRGYZ},  {"tg", v1::LANGUAGE_TAJIK}};
