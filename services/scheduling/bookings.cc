@@ -37,6 +37,18 @@ absl::Status ParseSlotName(absl::string_view field, absl::string_view name, std:
   return absl::OkStatus();
 }
 
+// request_id, slot, donor and donation_type of BookSlot and HoldSlot.
+template <typename Request>
+absl::Status CheckSeatRequest(const Request& request, std::string* drive_id, std::string* slot_id,
+                              std::string* donor_id) {
+  if (absl::Status s = CheckRequestId("request_id", request.request_id()); !s.ok()) return s;
+  if (absl::Status s = ParseSlotName("slot", request.slot(), drive_id, slot_id); !s.ok()) return s;
+  if (absl::Status s = CheckResourceName("donor", request.donor(), "donors", donor_id); !s.ok()) {
+    return s;
+  }
+  return platform::CheckEnum("donation_type", request.donation_type(), v1::DonationType_IsValid);
+}
+
 absl::Status AsStatus(const grpc::Status& status) { return platform::FromGrpcStatus(status); }
 
 }  // namespace
@@ -67,17 +79,7 @@ grpc::Status SchedulingService::BookSlot(grpc::ServerContext* context,
   if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   absl::Status status = [&]() -> absl::Status {
     std::string drive_id, slot_id, donor_id;
-    if (absl::Status s = CheckRequestId("request_id", request->request_id()); !s.ok()) return s;
-    if (absl::Status s = ParseSlotName("slot", request->slot(), &drive_id, &slot_id); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = CheckResourceName("donor", request->donor(), "donors", &donor_id);
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = platform::CheckEnum("donation_type", request->donation_type(),
-                                             v1::DonationType_IsValid);
-        !s.ok()) {
+    if (absl::Status s = CheckSeatRequest(*request, &drive_id, &slot_id, &donor_id); !s.ok()) {
       return s;
     }
     absl::StatusOr<DriveContext> drive = LoadDrive(drive_id);
@@ -138,17 +140,7 @@ grpc::Status SchedulingService::HoldSlot(grpc::ServerContext* context,
   if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   absl::Status status = [&]() -> absl::Status {
     std::string drive_id, slot_id, donor_id;
-    if (absl::Status s = CheckRequestId("request_id", request->request_id()); !s.ok()) return s;
-    if (absl::Status s = ParseSlotName("slot", request->slot(), &drive_id, &slot_id); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = CheckResourceName("donor", request->donor(), "donors", &donor_id);
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = platform::CheckEnum("donation_type", request->donation_type(),
-                                             v1::DonationType_IsValid);
-        !s.ok()) {
+    if (absl::Status s = CheckSeatRequest(*request, &drive_id, &slot_id, &donor_id); !s.ok()) {
       return s;
     }
     absl::Duration hold = kDefaultHold;
