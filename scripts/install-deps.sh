@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libhiredis-dev libphonenumber-dev libicu-dev libssl-dev openssl
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libcli11-dev libcsv-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools procps jq tzdata
 )

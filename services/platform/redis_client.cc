@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -165,14 +166,18 @@ absl::StatusOr<RedisClient::Context> RedisClient::Connect() {
 absl::StatusOr<RedisClient::Context> RedisClient::Acquire() {
   {
     absl::MutexLock lock(&mu_);
-    auto can_take = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !idle_.empty() || in_use_ < config_.pool_size;
+    const uint64_t ticket = next_ticket_++;
+    waiting_.push_back(ticket);
+    auto my_turn = [this, ticket]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return waiting_.front() == ticket && (!idle_.empty() || in_use_ < config_.pool_size);
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&can_take), config_.pool_wait)) {
+    if (!mu_.AwaitWithTimeout(absl::Condition(&my_turn), config_.pool_wait)) {
+      waiting_.erase(std::find(waiting_.begin(), waiting_.end(), ticket));
       return absl::UnavailableError(absl::StrCat("redis: all ", config_.pool_size,
                                                  " connections busy for ",
                                                  absl::FormatDuration(config_.pool_wait)));
     }
+    waiting_.pop_front();
     ++in_use_;
     while (!idle_.empty()) {
       Context context = std::move(idle_.back());

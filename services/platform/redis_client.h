@@ -8,6 +8,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -99,6 +101,10 @@ class RedisClient {
   absl::Mutex mu_;
   std::vector<Context> idle_ ABSL_GUARDED_BY(mu_);
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
+  // Callers waiting for a connection, served first come first served: a Mutex condition alone
+  // lets late arrivals overtake, and under a burst of a thousand calls some waited past pool_wait.
+  std::deque<uint64_t> waiting_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, std::string> shas_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -39,7 +39,8 @@ grpc::Status SchedulingService::CreateSite(grpc::ServerContext* context,
   if (grpc::Status s = auth::Authorize(context); !s.ok()) return s;
   absl::StatusOr<v1::Site> site = [&]() -> absl::StatusOr<v1::Site> {
     if (absl::Status s = ValidateCreateSiteRequest(*request); !s.ok()) return s;
-    const std::string id = IdFromRequest("site", request->request_id());
+    const std::string id = request->site_id().empty() ? IdFromRequest("site", request->request_id())
+                                                      : request->site_id();
     v1::Site site = request->site();
     site.set_name(absl::StrCat("sites/", id));
     if (absl::Status s = AsStatus(auth::AuthorizeSite(context, site.name(), site.branch()));
@@ -59,6 +60,9 @@ grpc::Status SchedulingService::CreateSite(grpc::ServerContext* context,
     commit.ZAdd(kSitesIndexKey, 0, id);
     absl::StatusOr<CommitResult> result = store_.Commit(commit);
     if (!result.ok()) return result.status();
+    if (result->kind == CommitResult::Kind::kExists && !request->site_id().empty()) {
+      return absl::AlreadyExistsError(absl::StrCat(site.name(), " already exists"));
+    }
     if (result->kind != CommitResult::Kind::kOk && !site.ParseFromString(result->bytes)) {
       return absl::DataLossError("bad replay");
     }

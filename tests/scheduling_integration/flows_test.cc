@@ -1,4 +1,6 @@
 // The core flows, briefly: sites and drives, holds, waitlist promotion and drive cancellation.
+#include <gmock/gmock.h>
+
 #include "flows_fixture.h"
 
 namespace blooddrive::testing {
@@ -45,6 +47,19 @@ TEST_F(FlowsTest, SitesAndDrivesCreateGetListAndFilter) {
   ASSERT_TRUE(Call(sch(), &SS::CreateSite, create, &second_answer).ok());
   EXPECT_EQ(second_answer.name(), first_answer.name());
   EXPECT_EQ(second_answer.etag(), first_answer.etag());
+
+  // A site created with the id staff know it by; a second site cannot take that id.
+  v1::CreateSiteRequest named = create;
+  named.set_request_id(NewRequestId("site"));
+  named.set_site_id("astana-old-town");
+  v1::Site old_town;
+  ASSERT_TRUE(Call(sch(), &SS::CreateSite, named, &old_town).ok());
+  EXPECT_EQ(old_town.name(), "sites/astana-old-town");
+  named.set_request_id(NewRequestId("site"));
+  v1::Site taken;
+  const grpc::Status again = Call(sch(), &SS::CreateSite, named, &taken);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::ALREADY_EXISTS) << again.error_message();
+  EXPECT_THAT(again.error_message(), ::testing::HasSubstr("sites/astana-old-town"));
 
   // UpdateSite: a stale etag is ABORTED.
   v1::UpdateSiteRequest update;

@@ -103,6 +103,7 @@ TEST_F(ValidationTest, Sites) {
   Expect({
       {"CreateSite", "request_id", site_with([](auto& r) { r.set_request_id(""); })},
       {"CreateSite", "site", site_with([](auto& r) { r.clear_site(); })},
+      {"CreateSite", "site_id", site_with([](auto& r) { r.set_site_id("Old Town"); })},
       {"CreateSite", "site.time_zone",
        site_with([](auto& r) { r.mutable_site()->set_time_zone("Mars/Olympus_Mons"); })},
       {"CreateSite", "site.time_zone",

@@ -94,6 +94,13 @@ absl::Status ValidateCreateSiteRequest(const v1::CreateSiteRequest& request) {
   if (absl::Status s = platform::CheckRequestId("request_id", request.request_id()); !s.ok()) {
     return s;
   }
+  if (!request.site_id().empty()) {
+    if (absl::Status s = platform::CheckResourceName(
+            "site_id", absl::StrCat("sites/", request.site_id()), "sites", nullptr);
+        !s.ok()) {
+      return s;
+    }
+  }
   if (!request.has_site()) return InvalidField("site", "is required");
   return ValidateSite(request.site());
 }
