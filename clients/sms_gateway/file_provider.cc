@@ -13,26 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "file_io.h"
 
 namespace blooddrive::sms_gateway {
 namespace {
-
-std::string ErrnoText(absl::string_view what, const std::string& path) {
-  return absl::StrCat(what, " ", path, ": ", strerror(errno));
-}
-
-// Writes all of `data`, retrying short writes and EINTR.
-bool WriteAll(int fd, absl::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
 
 // The directory entry of a new file must reach the disk too, or a crash could lose the file.
 void SyncParentDirectory(const std::string& path) {

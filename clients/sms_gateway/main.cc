@@ -5,6 +5,7 @@
 //   blooddrive-sms-gateway --feed=127.0.0.1:50054 --token_file=gateway.token
 //       --gateway_id=local-1 --provider=file --out_file=var/sms/outbox.jsonl
 //   blooddrive-sms-gateway ... --provider=http --http_url=https://sms.example/api/send
+//   blooddrive-sms-gateway ... --in_file=var/sms/inbox.jsonl   (inbound SMS: see inbound.h)
 //
 // SIGTERM/SIGINT: stop leasing, finish the message being sent, release the rest of the batch and
 // exit 0; after --shutdown_grace everything still running is abandoned (leases then expire). A
@@ -28,6 +29,7 @@
 #include "file_provider.h"
 #include "gateway.h"
 #include "http_provider.h"
+#include "inbound.h"
 #include "log.h"
 #include "process.h"
 
@@ -66,6 +68,18 @@ ABSL_FLAG(absl::Duration, send_margin, absl::Seconds(5),
           "--http_timeout).");
 ABSL_FLAG(absl::Duration, send_interval, absl::ZeroDuration(),
           "Least time between two sends, for a provider's rate limit (100ms: 10 SMS/s).");
+ABSL_FLAG(std::string, in_file, "",
+          "Inbound SMS, the file provider's way: a JSON-lines file, one SMS a line, "
+          "{\"id\":\"...\",\"from\":\"+77015550123\",\"text\":\"СТОП\",\"time\":\"RFC 3339\"} "
+          "(id and time optional), tailed and forwarded to ReceiveInbound. Empty: none.");
+ABSL_FLAG(
+    std::string, in_offset_file, "",
+    "Where the --in_file read offset is kept across restarts; empty: --in_file + \".offset\".");
+ABSL_FLAG(std::string, in_log_file, "",
+          "Each inbound SMS's result (action, donors, reply) as a JSON line (mode 0600); empty: "
+          "the process log only.");
+ABSL_FLAG(absl::Duration, in_poll_interval, absl::Milliseconds(500),
+          "How often --in_file is checked for new lines.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(15),
           "After SIGTERM: how long the gateway may take to finish before it abandons the rest.");
 
@@ -122,7 +136,7 @@ absl::StatusOr<std::string> Token() {
 
 // Waits for SIGTERM/SIGINT (blocked in every thread by InitProcess) until `done`: the first one
 // stops the gateway, a second one or the end of --shutdown_grace abandons what is left.
-void WatchSignals(gw::Gateway* gateway, const std::atomic<bool>* done) {
+void WatchSignals(gw::Gateway* gateway, gw::InboundReader* inbound, const std::atomic<bool>* done) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -140,10 +154,12 @@ void WatchSignals(gw::Gateway* gateway, const std::atomic<bool>* done) {
         stopping = true;
         abandon_at = absl::Now() + absl::GetFlag(FLAGS_shutdown_grace);
         gateway->Stop();
+        if (inbound != nullptr) inbound->Stop();
       } else if (!abandoned) {
         LogInfo("second signal: abandoning the batch in flight");
         abandoned = true;
         gateway->Abort();
+        if (inbound != nullptr) inbound->Abort();
       }
     } else if (signal == SIGHUP) {
       LogInfo("SIGHUP ignored: restart the gateway to change its configuration");
@@ -152,6 +168,7 @@ void WatchSignals(gw::Gateway* gateway, const std::atomic<bool>* done) {
       LogError("shutdown grace over: abandoning the batch in flight (its leases will expire)");
       abandoned = true;
       gateway->Abort();
+      if (inbound != nullptr) inbound->Abort();
     }
   }
 }
@@ -204,10 +221,29 @@ int main(int argc, char** argv) {
   LogInfo("starting", {{"feed", absl::GetFlag(FLAGS_feed)},
                        {"provider", absl::GetFlag(FLAGS_provider)},
                        {"gateway_id", options.gateway_id}});
+  std::unique_ptr<gw::InboundReader> inbound;
+  if (const std::string in_file = absl::GetFlag(FLAGS_in_file); !in_file.empty()) {
+    absl::StatusOr<std::unique_ptr<gw::InboundReader>> reader =
+        gw::InboundReader::Create({.path = in_file,
+                                   .offset_path = absl::GetFlag(FLAGS_in_offset_file),
+                                   .log_path = absl::GetFlag(FLAGS_in_log_file),
+                                   .gateway_id = options.gateway_id,
+                                   .poll_interval = absl::GetFlag(FLAGS_in_poll_interval),
+                                   .rpc_timeout = options.rpc_timeout,
+                                   .backoff = options.backoff},
+                                  channel);
+    if (!reader.ok()) return Fail(reader.status().message());
+    inbound = *std::move(reader);
+  }
   gw::Gateway gateway(options, channel, provider->get());
   std::atomic<bool> done{false};
-  std::thread signals(WatchSignals, &gateway, &done);
+  std::thread signals(WatchSignals, &gateway, inbound.get(), &done);
+  std::thread inbound_thread;
+  if (inbound != nullptr) inbound_thread = std::thread([&inbound] { inbound->Run(); });
   gateway.Run();
+  // The gateway returns only once stopped, which stopped the inbound reader too.
+  if (inbound != nullptr) inbound->Stop();
+  if (inbound_thread.joinable()) inbound_thread.join();
   done.store(true);
   signals.join();
   return EXIT_SUCCESS;

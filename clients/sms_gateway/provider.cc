@@ -59,6 +59,12 @@ JsonObject& JsonObject::Add(absl::string_view key, absl::string_view value) {
   return *this;
 }
 
+JsonObject& JsonObject::AddRaw(absl::string_view key, absl::string_view json) {
+  Key(key);
+  absl::StrAppend(&body_, json);
+  return *this;
+}
+
 JsonObject& JsonObject::Add(absl::string_view key, long long value) {
   Key(key);
   absl::StrAppend(&body_, value);

@@ -76,6 +76,8 @@ class JsonObject {
   }
   JsonObject& Add(absl::string_view key, long long value);
   JsonObject& Add(absl::string_view key, int value) { return Add(key, (long long){value}); }
+  // `json` must already be valid JSON (e.g. an array built with AppendJsonString).
+  JsonObject& AddRaw(absl::string_view key, absl::string_view json);
   std::string Build() const { return body_ + "}"; }
 
  private:

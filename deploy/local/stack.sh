@@ -16,6 +16,8 @@ redis_dir=$var_dir/redis
 redis_port=${BLOODDRIVE_LOCAL_REDIS_PORT:-6390}
 call_bin=$build_dir/clients/grpc_call/blooddrive-call
 tokens_bin=$build_dir/clients/tokens/blooddrive-tokens
+coordinator_bin=$build_dir/clients/coordinator/blooddrive-coordinator
+clinic_bin=$build_dir/clients/clinic/blooddrive-clinic
 # Secrets (mode 0700): the credentials file (token hashes), the demo principals' tokens
 # (<name>.token), Redis passwords (redis-<user>.password), the Redis ACL file and, with --tls, the
 # private CA and certificates (tls/).
@@ -31,12 +33,13 @@ tls_marker=$run_dir/tls  # present while the stack serves TLS (up.sh --tls)
 # with a port get --listen=127.0.0.1:<port>. Those without a port are clients of the services (the
 # SMS gateway): they get no service token, and call with a demo principal's token (flags column).
 sms_outbox=$var_dir/sms/outbox.jsonl  # where the stack's SMS gateway "sends" messages
+sms_inbox=$var_dir/sms/inbox.jsonl    # where a donor's reply "arrives" (one JSON line each)
 stack_processes=(
   "registry    50051 services/registry    blooddrive-registry"
   "eligibility 50052 services/eligibility blooddrive-eligibility"
   "scheduling  50053 services/scheduling  blooddrive-scheduling"
   "reminders   50054 services/reminders   blooddrive-reminders"
-  "sms-gateway -     clients/sms_gateway  blooddrive-sms-gateway --feed=127.0.0.1:50054 --gateway_id=local-1 --token_file=$secrets_dir/gateway.token --provider=file --out_file=$sms_outbox"
+  "sms-gateway -     clients/sms_gateway  blooddrive-sms-gateway --feed=127.0.0.1:50054 --gateway_id=local-1 --token_file=$secrets_dir/gateway.token --provider=file --out_file=$sms_outbox --in_file=$sms_inbox"
 )
 
 # Prints the entries of stack_processes whose sources exist.
@@ -85,4 +88,9 @@ call_flags() {
     echo "--tls_key=$tls_dir/client.key"
   fi
   return 0
+}
+
+# The same for blooddrive-coordinator and blooddrive-clinic (their flags are spelled with '-').
+cli_flags() {
+  call_flags "$@" | sed -e 's/^--token_file=/--token-file=/' -e 's/^--tls_\(ca\|cert\|key\)=/--tls-\1=/'
 }

@@ -5,7 +5,9 @@
 #   3. starts every service built so far (logs in var/log/, pid files in var/run/), and the SMS
 #      gateway with the file provider: every SMS "sent" is a JSON line in var/sms/outbox.jsonl;
 #   4. waits until each answers its gRPC health check with SERVING;
-#   5. loads the demo donors of the Astana branch (idempotent) and prints what to try next.
+#   5. loads the demo data of the Astana branch (idempotent): donors with their donation history,
+#      the Old Town blood centre and a mobile unit, published drives and a few bookings; then
+#      prints what to try next with blooddrive-coordinator and blooddrive-clinic.
 # Security is on (docs/security.md): every service requires a bearer token. The first run makes
 # var/secrets/: Redis passwords and ACL users (one least-privilege user per service), a credentials
 # file and tokens for demo principals (coordinator, clinic, gateway, portal, admin) and for each
@@ -43,7 +45,7 @@ build() {
 echo "== building in $(shown_path "$build_dir")/ (output in $(shown_path "$log_dir")/build.log)"
 [ -x "$call_bin" ] || echo "   the first build takes several minutes"
 : >"$log_dir/build.log"
-build blooddrive-call blooddrive-tokens
+build blooddrive-call blooddrive-tokens blooddrive-coordinator blooddrive-clinic
 # Only the services whose target exists in the configured build: a service still being written
 # (its folder there, its binary not yet) is left out rather than failing the stack.
 available=$(cmake --build "$build_dir" --target help 2>/dev/null || true)
@@ -280,87 +282,66 @@ fi
 
 # --- demo data and hints -----------------------------------------------------------------------
 bash "$root/deploy/local/seed.sh" 127.0.0.1:50051
+bash "$root/deploy/local/seed_drives.sh"
 
 donor() { awk -F'\t' -v id="$1" '$1 == id { print $2 }' "$var_dir/demo-donors.tsv"; }
-call="$(shown_path "$call_bin")"
+demo_drive() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$var_dir/demo-drives.tsv"; }
 secrets=$(shown_path "$secrets_dir")
-tls_flags=""
+tls_env=""
 if [ -f "$tls_marker" ]; then
-  tls_flags=" --tls_ca=$secrets/tls/ca.pem --tls_cert=$secrets/tls/client.pem --tls_key=$secrets/tls/client.key"
+  tls_env="BLOODDRIVE_TLS_CA=$secrets/tls/ca.pem BLOODDRIVE_TLS_CERT=$secrets/tls/client.pem BLOODDRIVE_TLS_KEY=$secrets/tls/client.key "
 fi
-as() { echo "$call --token_file=$secrets/$1.token$tls_flags"; }
-coordinator=$(as coordinator)
-dmitry=$(donor demo-donor-dmitry)
-farrukh=$(donor demo-donor-farrukh)
-today=$(TZ=Asia/Almaty date +%Y-%m-%d)
-IFS=- read -r y m d <<<"$today"
-y=$((10#$y)) m=$((10#$m)) d=$((10#$d))
-r=blooddrive.v1.DonorRegistry
+tomorrow=$(TZ=Asia/Almaty date -d tomorrow +%Y-%m-%d)
+old_town_tomorrow=$(demo_drive old-town-tomorrow)
+mobile=$(demo_drive mobile)
 up_list=""
-eligibility_hints=""
-sms_hints=""
 for entry in "${processes[@]}"; do
   read -r name port _ <<<"$entry"
   if [ "$port" = - ]; then up_list+=", $name"; else up_list+=", $name on 127.0.0.1:$port"; fi
-  if [ "$name" = eligibility ]; then
-    aigerim=$(donor demo-donor-aigerim)
-    e="--addr=127.0.0.1:$port blooddrive.v1.Eligibility"
-    on_today="\"date\": {\"year\": $y, \"month\": $m, \"day\": $d}"
-    eligibility_hints="
-  # eligibility (active rule pack kz-astana): may Айгерім Сапарова give whole blood today? Eligible
-  # or not, every reason (rule, source, until when) and the next eligible date of each type
-  \$call --pretty $e/CheckEligibility '{\"donor\": \"$aigerim\", \"donationType\": \"DONATION_TYPE_WHOLE_BLOOD\", $on_today}'
-  # a migrant with a passport but no IIN, deferred after malaria-area travel: two reasons
-  \$call --pretty $e/CheckEligibility '{\"donor\": \"$farrukh\", \"donationType\": \"DONATION_TYPE_WHOLE_BLOOD\", $on_today}'
-  # the rule packs loaded (services/eligibility/packs; kill -HUP \$(cat $(shown_path "$run_dir")/eligibility.pid) re-reads them)
-  \$call $e/ListRulePacks '{}'
-"
-  fi
-  if [ "$name" = sms-gateway ]; then
-    sms_hints="
-  # the SMS gateway (file provider) appends every message it sends as one JSON line here
-  tail -f $(shown_path "$sms_outbox")
-"
-  fi
 done
+if [ -n "$(demo_drive old-town-today)" ]; then
+  clinic_day="today"
+  clinic_roster="\$clinic roster"
+else
+  clinic_day="tomorrow (Old Town's day is over in Astana; check-in opens on the drive's day)"
+  clinic_roster="\$clinic roster --date=$tomorrow"
+fi
 cat <<EOF
 
 The stack is up: redis-server on 127.0.0.1:$redis_port$up_list.
-Every RPC needs a token: var/secrets/ holds tokens of a coordinator (Astana branch), a clinic
-(Old Town), an SMS gateway, a portal and an admin$( [ -f "$tls_marker" ] && echo "; TLS with client certificates is on")
-(docs/security.md). Try (from $root):
+Demo data: the Astana branch of the Kazakh Red Crescent (sites/astana-old-town, a fixed blood
+centre, and sites/astana-mobile, a bus), 8 donors in kk/ru/en/uz/ky/tg (labour migrants with
+passports among them), published drives with a few bookings. Every call needs a token; var/secrets/
+holds one for a coordinator (Astana branch) and one for the Old Town clinic$( [ -f "$tls_marker" ] && echo "; TLS with client certificates is on").
+Try (from $root; every command has --help, and --json for scripts):
 
-  # health (no token needed), and every method the call tool knows
-  $call$tls_flags grpc.health.v1.Health/Check '{}'
-  $call --list
-  # as the coordinator; the same call without a token is UNAUTHENTICATED
-  call="$coordinator"
+  coordinator="${tls_env}$(shown_path "$coordinator_bin") --token-file=$secrets/coordinator.token"
+  clinic="${tls_env}BLOODDRIVE_SITE=astana-old-town $(shown_path "$clinic_bin") --token-file=$secrets/clinic.token"
 
-  # find a donor by phone (any format; a number without a country code is read as Kazakh)
-  \$call $r/FindDonors '{"phone": "8 701 555 01 23"}'
-  # by the start of a name, in any script and case
-  \$call $r/FindDonors '{"namePrefix": "сапар"}'
-  \$call $r/FindDonors '{"namePrefix": "jasur"}'
-  # by identity document (an Uzbek passport)
-  \$call $r/FindDonors '{"document": {"type": "DOCUMENT_TYPE_PASSPORT", "issuingCountry": "UZ", "number": "AB1234567"}}'
+  # the coordinator: the coming drives, how full tomorrow's is by slot and by blood group
+  \$coordinator drive list --from=$(TZ=Asia/Almaty date +%Y-%m-%d)
+  \$coordinator availability $old_town_tomorrow
+  \$coordinator report $old_town_tomorrow
+  # book a donor who phoned in; then a donor who is deferred (the refusal says until when)
+  \$coordinator book --drive=$old_town_tomorrow --time=10:00 --donor=$(donor demo-donor-yerlan)
+  \$coordinator book --drive=$old_town_tomorrow --time=10:00 --donor=$(donor demo-donor-farrukh)
+  # import the branch's spreadsheet (a report per row; running it again imports nothing twice)
+  \$coordinator donor import deploy/local/demo/donors.csv
+  # invite the eligible O and A donors to the university drive (an SMS in each donor's language)
+  \$coordinator invite $mobile --groups=O+,O-,A+
+  \$coordinator donor show $(donor demo-donor-aigerim)
 
-  # O+ donors of the Old Town site
-  \$call $r/ListDonors '{"bloodGroup": "BLOOD_GROUP_O_POSITIVE", "homeSite": "sites/astana-old-town"}'
+  # the clinic, $clinic_day: the roster in Astana time, check-in, outcome
+  $clinic_roster
+  \$clinic check-in BOOKING     # BOOKING as the roster prints it: drives/.../bookings/...
+  \$clinic outcome BOOKING donated --volume=450 --hb=142
 
-  # record today's donation for Дмитрий Кузнецов (running it again changes nothing: same requestId)
-  \$call $r/RecordDonation '{"requestId": "try-donation-$today", "parent": "$dmitry", "donation": {"donationDate": {"year": $y, "month": $m, "day": $d}, "donationType": "DONATION_TYPE_WHOLE_BLOOD", "site": "sites/astana-old-town", "volumeMl": 450, "hemoglobinGPerL": 148, "outcome": "DONATION_OUTCOME_DONATED"}}'
-  # everything the eligibility rules would see about him, and a deferred donor
-  \$call --pretty $r/GetDonorFacts '{"name": "$dmitry"}'
-  \$call --pretty $r/GetDonorFacts '{"name": "$farrukh"}'
-$eligibility_hints$sms_hints
-  # a portal may look a donor up by phone, but not list donors or search by name
-  $(as portal) $r/FindDonors '{"phone": "8 701 555 01 23"}'
-  $(as portal) $r/FindDonors '{"namePrefix": "сапар"}'      # PERMISSION_DENIED
-  # the audit log of changes (who, what, when, outcome; no personal data)
-  REDISCLI_AUTH=\$(cat $secrets/redis-admin.password) redis-cli -p $redis_port XREVRANGE reg:audit + - COUNT 5
-  # tokens: list, mint, revoke (then: kill -HUP the services, or run up.sh again)
-  $(shown_path "$tokens_bin") --credentials_file=$secrets/credentials.textproto list
+  # SMS: every message the gateway "sends" is a JSON line here (quiet hours 21:00-09:00 Astana)
+  tail -f $(shown_path "$sms_outbox")
+  # a donor replies STOP in Kazakh: the gateway passes it on and the donor is opted out
+  echo '{"id": "demo-reply-1", "from": "+77015550123", "text": "ТОҚТАТУ"}' >> $(shown_path "$sms_inbox")
 
+  # any RPC as JSON: $(shown_path "$call_bin") --list
   # stop the stack (the data stays in $(shown_path "$redis_dir"); delete it for a clean start)
   $(shown_path "$root/deploy/local/down.sh")
 EOF

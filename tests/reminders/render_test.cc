@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
@@ -102,6 +103,13 @@ TEST(RenderTest, ExactTexts) {
             "Siz uchun joy bo'shadi: qon topshirish 12.03.2026 09:30, Blood Centre. Kelaman: 1, "
             "bekor: 0");
   EXPECT_EQ(uz->sms.encoding, v1::SMS_ENCODING_GSM7);
+
+  // An address cut short keeps one full stop before the template's next sentence.
+  f.address = "Астана, Бейбітшілік көшесі, 10";
+  auto kk = Render(v1::MESSAGE_KIND_BOOKING_CONFIRMATION, v1::LANGUAGE_KAZAKH, f);
+  ASSERT_TRUE(kk.ok());
+  EXPECT_TRUE(absl::StrContains(kk->sms.text, "Астана, Бейбітшілік көшесі. Бас тарту: 0"))
+      << kk->sms.text;
 }
 
 TEST(RenderTest, FallbackOrder) {

@@ -4,8 +4,10 @@
 //
 // Messages are planted the way scheduling plants them: BookingCreated events on a drive
 // partition's stream (services/platform/event_stream.h), which the reminders service consumes
-// and turns into confirmations due at once (quiet hours off).
+// and turns into confirmations due at once (quiet hours off). Inbound SMS go the file provider's
+// way: lines appended to the gateway's --in_file.
 #include <fcntl.h>
+#include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
@@ -17,6 +19,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -27,6 +30,7 @@
 #include "absl/time/clock.h"
 #include "blooddrive/v1/events.pb.h"
 #include "blooddrive/v1/reminders.grpc.pb.h"
+#include "child_process.h"
 #include "registry_fixture.h"
 
 namespace blooddrive::testing {
@@ -55,65 +59,11 @@ const std::string& GatewayTokenFile() {
 }
 
 // The gateway binary as a child process (ServiceProcess expects a gRPC server; the gateway has
-// none). Dies with the test through PR_SET_PDEATHSIG.
-class GatewayProcess {
+// none).
+class GatewayProcess : public ChildProcess {
  public:
   GatewayProcess(std::vector<std::string> flags, std::string log_path)
-      : flags_(std::move(flags)), log_path_(std::move(log_path)) {}
-  ~GatewayProcess() {
-    if (pid_ > 0) Stop(SIGKILL, absl::Seconds(5));
-  }
-
-  void Start() {
-    std::vector<std::string> argv = {GATEWAY_BIN};
-    argv.insert(argv.end(), flags_.begin(), flags_.end());
-    std::vector<char*> cargv;
-    for (std::string& arg : argv) cargv.push_back(arg.data());
-    cargv.push_back(nullptr);
-    const int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    ASSERT_GE(log_fd, 0);
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(127);
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
-      dup2(log_fd, STDOUT_FILENO);
-      dup2(log_fd, STDERR_FILENO);
-      execv(cargv[0], cargv.data());
-      _exit(127);
-    }
-    close(log_fd);
-    pid_ = pid;
-  }
-
-  // Sends `signal` and waits up to `timeout` (then SIGKILL); the exit code, 128+signal if killed.
-  int Stop(int signal, absl::Duration timeout) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, signal);
-    const absl::Time end = absl::Now() + timeout;
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (absl::Now() > end) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    pid_ = -1;
-    return ExitCodeOf(status);
-  }
-
-  std::string Log() const { return FileTail(log_path_, 6000); }
-
- private:
-  std::vector<std::string> flags_;
-  std::string log_path_;
-  pid_t pid_ = -1;
+      : ChildProcess(GATEWAY_BIN, std::move(flags), std::move(log_path)) {}
 };
 
 class GatewayCrashTest : public ::testing::Test {
@@ -476,6 +426,81 @@ TEST_F(GatewayCrashTest, SigtermMidBatchLeavesNothingLeasedAndExitsZero) {
   for (const Line& line : lines) ++count[line.name];
   EXPECT_EQ(lines.size(), static_cast<size_t>(kCount));
   EXPECT_EQ(count.size(), static_cast<size_t>(kCount));
+}
+
+TEST_F(GatewayCrashTest, InboundStopOptsOutAndARestartNeitherLosesNorRepeatsALine) {
+  v1::Donor donor_in = KazakhDonor(4);
+  donor_in.set_phone("8 701 555 01 23");  // its own phone: STOP acts on every donor with it
+  v1::Donor donor;
+  ASSERT_TRUE(Call(*registry_stub_, &v1::DonorRegistry::Stub::CreateDonor, CreateRequest(donor_in),
+                   &donor, absl::Seconds(10), true)
+                  .ok());
+  const std::string inbox = dir_ + "/inbox.jsonl";
+  const std::string results = dir_ + "/in-results.jsonl";
+  const std::vector<std::string> in_flags = {"--in_file=" + inbox, "--in_log_file=" + results,
+                                             "--in_poll_interval=100ms"};
+  auto append = [&](const std::string& text) { std::ofstream(inbox, std::ios::app) << text; };
+  auto lines_of = [](const std::string& path) {
+    std::vector<std::string> out;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  };
+  auto wait_for = [](const std::function<bool()>& done) {
+    for (const absl::Time end = absl::Now() + absl::Seconds(20); absl::Now() < end;) {
+      if (done()) return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return done();
+  };
+  auto consent = [&] {
+    v1::GetDonorRequest request;
+    request.set_name(donor.name());
+    v1::Donor got;
+    EXPECT_TRUE(Call(*registry_stub_, &v1::DonorRegistry::Stub::GetDonor, request, &got).ok());
+    return got.sms_consent();
+  };
+
+  std::unique_ptr<GatewayProcess> gateway = NewGateway(in_flags);
+  gateway->Start();
+  append("this is not json\n");
+  append(R"({"id":"mo-1","from":"8 701 555 01 23","text":"СТОП","time":"2026-11-28T05:00:00Z"})"
+         "\n");
+  ASSERT_TRUE(wait_for([&] { return lines_of(results).size() >= 2; })) << gateway->Log();
+  std::vector<std::string> result_lines = lines_of(results);
+  EXPECT_THAT(result_lines[0], ::testing::HasSubstr("not a JSON object"));
+  EXPECT_THAT(result_lines[1], ::testing::HasSubstr(R"("action":"OPTED_OUT")"));
+  EXPECT_THAT(result_lines[1], ::testing::HasSubstr(donor.name()));
+  EXPECT_FALSE(consent().opted_in());
+  EXPECT_EQ(consent().channel(), v1::CONSENT_CHANNEL_SMS_KEYWORD);
+  // The reply to STOP goes out through the same gateway, in the donor's language (Kazakh).
+  ASSERT_TRUE(wait_for([&] {
+    for (const Line& line : ReadOutput()) {
+      if (line.phone == "+77015550123") return true;
+    }
+    return false;
+  })) << gateway->Log();
+
+  // Killed once the offset is on disk: the restart reads only what came after.
+  const std::string offset_file = inbox + ".offset";
+  ASSERT_TRUE(wait_for([&] {
+    std::ifstream in(offset_file);
+    long long offset = -1;
+    in >> offset;
+    return offset == static_cast<long long>(std::filesystem::file_size(inbox));
+  }));
+  EXPECT_EQ(gateway->Stop(SIGKILL, absl::Seconds(5)), 128 + SIGKILL);
+  append(R"({"from":"+77015550123","text":"СТАРТ"})"
+         "\n");
+  gateway = NewGateway(in_flags);
+  gateway->Start();
+  ASSERT_TRUE(wait_for([&] { return lines_of(results).size() >= 3; })) << gateway->Log();
+  absl::SleepFor(absl::Milliseconds(500));  // time enough to repeat a line, if it would
+  result_lines = lines_of(results);
+  ASSERT_EQ(result_lines.size(), 3u) << gateway->Log();
+  EXPECT_THAT(result_lines[2], ::testing::HasSubstr(R"("action":"OPTED_IN")"));
+  EXPECT_TRUE(consent().opted_in());
+  EXPECT_EQ(gateway->Stop(SIGTERM, absl::Seconds(20)), 0) << gateway->Log();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "unicode/uchar.h"
@@ -123,7 +124,10 @@ absl::StatusOr<RenderedMessage> Render(v1::MessageKind kind, v1::Language langua
     std::string text;
     for (const TemplatePiece& piece : *pieces) {
       if (!piece.placeholder) {
-        text += piece.text;
+        // A value cut short ends with "." already; the template's own full stop would double it.
+        absl::string_view literal = piece.text;
+        if (absl::EndsWith(text, ".") && absl::StartsWith(literal, ".")) literal.remove_prefix(1);
+        absl::StrAppend(&text, literal);
         continue;
       }
       absl::StatusOr<std::string> value = Fill(piece.text, l, facts, options);
