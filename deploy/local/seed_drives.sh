@@ -2,8 +2,9 @@
 # Plans the demo drives of the Astana branch with blooddrive-coordinator, as a coordinator would:
 # the Old Town blood centre and a mobile unit (sites), a drive at Old Town today (while its day is
 # not over) and tomorrow, and a mobile drive at a university the day after; each published, and a
-# few demo donors booked. Every call carries a request id derived from the day, so running it again
-# (up.sh does, on every start) changes nothing. Writes var/demo-drives.tsv: "<key>\t<drive name>".
+# few demo donors booked. Running it again (up.sh does, on every start) changes nothing: sites and
+# drives are looked up first, and every call carries a request id derived from the day. Writes
+# var/demo-drives.tsv: "<key>\t<drive name>".
 #
 #   deploy/local/seed_drives.sh
 set -euo pipefail
@@ -41,12 +42,16 @@ site astana-old-town --name="Old Town blood centre" --kind=fixed --branch=kz-ast
 site astana-mobile --name="Mobile blood unit (bus)" --kind=mobile --branch=kz-astana \
   --address="Republic Ave 8, Astana" --lat=51.1801 --lng=71.4460 --time-zone=$zone
 
-# A published drive; prints its name.
+# A published drive at SITE on DATE (the one made by an earlier run, if any); prints its name.
 drive() {
-  local key=$1 name
-  shift
-  name=$(must drive create --request-id="demo-drive-$key" "$@" | jq -r .name)
-  must drive publish "$name" --request-id="demo-publish-$key" >/dev/null
+  local key=$1 site=$2 date=$3 name
+  shift 3
+  name=$(must drive list --site="$site" --from="$date" --to="$date" --state=draft --state=published |
+    jq -r '.name' | head -n 1)
+  [ -n "$name" ] || name=$(must drive create --request-id="demo-drive-$key" --site="$site" --date="$date" "$@" | jq -r .name)
+  if [ "$(must drive show "$name" | jq -r .state)" != DRIVE_STATE_PUBLISHED ]; then
+    must drive publish "$name" --request-id="demo-publish-$key" >/dev/null
+  fi
   echo "$name"
 }
 old_town_hours=(--window=08:00-13:00 --window=14:00-20:00 --slot-minutes=20
@@ -57,10 +62,10 @@ old_town_hours=(--window=08:00-13:00 --window=14:00-20:00 --slot-minutes=20
 now_minutes=$((10#$(TZ=$zone date +%H) * 60 + 10#$(TZ=$zone date +%M)))
 {
   if [ "$now_minutes" -lt $((19 * 60 + 30)) ]; then
-    printf 'old-town-today\t%s\n' "$(drive "old-town-$today" --site=astana-old-town --date="$today" "${old_town_hours[@]}")"
+    printf 'old-town-today\t%s\n' "$(drive "old-town-$today" astana-old-town "$today" "${old_town_hours[@]}")"
   fi
-  printf 'old-town-tomorrow\t%s\n' "$(drive "old-town-$tomorrow" --site=astana-old-town --date="$tomorrow" "${old_town_hours[@]}")"
-  printf 'mobile\t%s\n' "$(drive "mobile-$in_two_days" --site=astana-mobile --date="$in_two_days" \
+  printf 'old-town-tomorrow\t%s\n' "$(drive "old-town-$tomorrow" astana-old-town "$tomorrow" "${old_town_hours[@]}")"
+  printf 'mobile\t%s\n' "$(drive "mobile-$in_two_days" astana-mobile "$in_two_days" \
     --name="Blood drive at the Eurasian National University" \
     --sponsor="L.N. Gumilyov Eurasian National University" \
     --venue="Main building, Satpayev St 2, hall B" --venue-location 51.1623 71.4289 \
