@@ -3,13 +3,10 @@
 // when the feed is unreachable or it is told to stop.
 #include "gateway.h"
 
-#include <arpa/inet.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <functional>
@@ -22,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "harness.h"
 
 namespace blooddrive::sms_gateway {
 namespace {
@@ -211,18 +209,6 @@ class FakeProvider : public Provider {
   absl::Notification* gate_ = nullptr;
 };
 
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 bool WaitFor(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(10)) {
   const absl::Time end = absl::Now() + timeout;
   while (absl::Now() < end) {
@@ -242,7 +228,7 @@ class GatewayTest : public ::testing::Test {
     options_.rpc_timeout = absl::Seconds(2);
     options_.send_margin = absl::Seconds(1);
     options_.backoff = {.initial = absl::Milliseconds(10), .max = absl::Milliseconds(100)};
-    port_ = FreePort();
+    port_ = testing::FreeLoopbackPort();
   }
   void TearDown() override {
     if (gateway_ != nullptr) {

@@ -3,14 +3,10 @@
 // nor repeat a line.
 #include "inbound.h"
 
-#include <arpa/inet.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "harness.h"
 
 namespace blooddrive::sms_gateway {
 namespace {
@@ -61,18 +58,6 @@ class FakeFeed final : public v1::ReminderFeed::Service {
   std::vector<v1::ReceiveInboundRequest> requests_ ABSL_GUARDED_BY(mu_);
 };
 
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::vector<std::string> Lines(const std::string& path) {
   std::vector<std::string> out;
   std::ifstream in(path);
@@ -89,7 +74,7 @@ class InboundTest : public ::testing::Test {
     inbox_ = dir_ + "/inbox.jsonl";
     results_ = dir_ + "/results.jsonl";
     grpc::ServerBuilder builder;
-    const int port = FreePort();
+    const int port = testing::FreeLoopbackPort();
     builder.AddListeningPort(absl::StrCat("127.0.0.1:", port), grpc::InsecureServerCredentials());
     builder.RegisterService(&feed_);
     server_ = builder.BuildAndStart();
