@@ -103,6 +103,7 @@ grpc::Status SchedulingService::GetAvailability(grpc::ServerContext* context,
     }
     absl::StatusOr<DriveContext> drive = LoadDrive(id);
     if (!drive.ok()) return drive.status();
+    if (internal::HiddenFromCaller(context, drive->drive())) return internal::DriveNotFound(id);
     const absl::Time now = clock_.Now();
     absl::StatusOr<std::vector<std::string>> due = store_.ExpiredHolds(drive->keys, now);
     if (due.ok() && !due->empty()) {
@@ -156,6 +157,9 @@ grpc::Status SchedulingService::WatchAvailability(
     for (Watched& w : watched) {
       absl::StatusOr<DriveContext> drive = LoadDrive(w.id);
       if (!drive.ok()) return platform::ToGrpcStatus(drive.status());
+      if (internal::HiddenFromCaller(context, drive->drive())) {
+        return platform::ToGrpcStatus(internal::DriveNotFound(w.id));
+      }
       all_ended &= Ended(drive->drive().state());
       if (w.sent && drive->stored.revision == w.last.revision() &&
           drive->drive().state() == w.last.state()) {

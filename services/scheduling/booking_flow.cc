@@ -66,7 +66,7 @@ absl::StatusOr<DriveContext> SchedulingService::LoadDrive(absl::string_view driv
   absl::StatusOr<std::optional<StoredDrive>> stored = store_.GetDrive(drive_id);
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
-    return absl::NotFoundError(absl::StrCat("drives/", drive_id, " does not exist"));
+    return internal::DriveNotFound(drive_id);
   }
   absl::StatusOr<absl::TimeZone> zone =
       LoadSiteTimeZone("site.time_zone", (*stored)->site.time_zone());
@@ -409,6 +409,15 @@ absl::StatusOr<SchedulingService::MadeBooking> SchedulingService::MakeBooking(
     ReleaseUnlessActive(spec.donor_id, drive, spec.booking_id);
     return decision.status();
   }
+  std::optional<v1::WaitlistEntry> waiting;
+  if (spec.action != BookingAction::kPromote) {
+    absl::StatusOr<std::optional<v1::WaitlistEntry>> entry = WaitingEntryOf(drive, spec.donor_id);
+    if (!entry.ok()) {
+      ReleaseUnlessActive(spec.donor_id, drive, spec.booking_id);
+      return entry.status();
+    }
+    waiting = *std::move(entry);
+  }
   v1::Booking booking = BuildBooking(drive, spec, *decision, now);
   booking.set_etag(NewEtag());
 
@@ -428,6 +437,7 @@ absl::StatusOr<SchedulingService::MadeBooking> SchedulingService::MakeBooking(
       created->set_rescheduled_from(booking.rescheduled_from());
     }
     commit.Event(drive.keys, event);
+    if (waiting.has_value()) AddStopWaiting(commit, drive, *waiting, booking.name(), now);
     if (also) also(commit, booking);
     absl::StatusOr<CommitResult> result = store_.Commit(commit);
     if (result.ok()) {

@@ -135,6 +135,7 @@ grpc::Status SchedulingService::GetDrive(grpc::ServerContext* context,
       return s;
     absl::StatusOr<DriveContext> drive = LoadDrive(id);
     if (!drive.ok()) return drive.status();
+    if (internal::HiddenFromCaller(context, drive->drive())) return internal::DriveNotFound(id);
     return Presented(*drive);
   }();
   return platform::Respond(std::move(drive), response);
@@ -203,9 +204,12 @@ grpc::Status SchedulingService::ListDrives(grpc::ServerContext* context,
     absl::StatusOr<std::vector<StoredDrive>> stored = store_.ListDrives(first, last);
     if (!stored.ok()) return stored.status();
     const absl::Time now = clock_.Now();
-    std::vector<std::pair<std::tuple<int64_t, int, std::string>, v1::Drive>> matching;
+    // Ordered for people (date, first opening, display name), then by name: offset paging needs
+    // a total order.
+    std::vector<std::pair<std::tuple<int64_t, int, std::string, std::string>, v1::Drive>> matching;
     for (StoredDrive& s : *stored) {
       const v1::Drive& d = s.drive;
+      if (internal::HiddenFromCaller(context, d)) continue;
       if (!request->site().empty() && d.site() != request->site()) continue;
       if (!request->branch().empty() && s.site.branch() != request->branch()) continue;
       if (request->states_size() > 0 &&
@@ -246,7 +250,7 @@ grpc::Status SchedulingService::ListDrives(grpc::ServerContext* context,
       }
       const int first_minute =
           d.opening_windows_size() > 0 ? MinuteOfDay(d.opening_windows(0).start()) : 0;
-      matching.push_back({{DayNumber(d.date()), first_minute, d.display_name()}, *shown});
+      matching.push_back({{DayNumber(d.date()), first_minute, d.display_name(), d.name()}, *shown});
     }
     std::sort(matching.begin(), matching.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -6,10 +6,21 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "auth/auth.h"
 #include "dates.h"
 #include "validation.h"
 
 namespace blooddrive::scheduling::internal {
+
+bool HiddenFromCaller(const grpc::ServerContextBase* context, const v1::Drive& drive) {
+  if (drive.state() != v1::DRIVE_STATE_DRAFT) return false;
+  std::shared_ptr<const auth::Principal> caller = auth::CallerOf(context);
+  return caller == nullptr || caller->role == auth::ROLE_PORTAL;
+}
+
+absl::Status DriveNotFound(absl::string_view drive_id) {
+  return absl::NotFoundError(absl::StrCat("drives/", drive_id, " does not exist"));
+}
 
 int64_t DayNumber(const v1::Date& date) {
   return platform::ToCivilDay(date) - absl::CivilDay(1970, 1, 1);

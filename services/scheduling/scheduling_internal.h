@@ -1,6 +1,8 @@
 // Small helpers shared by the service's source files (not part of any interface).
 #pragma once
 
+#include <grpcpp/server_context.h>
+
 #include <string>
 #include <vector>
 
@@ -25,6 +27,10 @@ void WriteCaps(PartitionCommit& commit, const std::string& drive_key, const v1::
 double DistanceKm(const v1::LatLng& a, const v1::LatLng& b);
 // Offset page tokens: "" or a non-negative number this service handed out.
 absl::Status CheckPageToken(absl::string_view token, int* offset);
+// Drafts are the coordinators' work in progress: donor-facing callers (the portal) are told they
+// do not exist, as scheduling.proto promises.
+bool HiddenFromCaller(const grpc::ServerContextBase* context, const v1::Drive& drive);
+absl::Status DriveNotFound(absl::string_view drive_id);
 // "drives/x/bookings/y" -> "y"; "donors/d" -> "d".
 inline std::string LastSegment(absl::string_view name) {
   return std::string(name.substr(name.rfind('/') + 1));

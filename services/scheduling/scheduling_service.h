@@ -191,6 +191,17 @@ class SchedulingService final : public v1::DriveScheduling::Service {
       const grpc::ServerContext* context, PartitionCommit& commit, const DriveContext& drive,
       const Slot& slot, v1::DonationType type, absl::string_view request_id, absl::Time now);
 
+  // The donor's WAITING entry at the drive, if any. A donor who takes a seat there themselves
+  // stops waiting in the same step (AddStopWaiting): a stale entry would count among those
+  // waiting and be offered the next free seat.
+  absl::StatusOr<std::optional<v1::WaitlistEntry>> WaitingEntryOf(const DriveContext& drive,
+                                                                  absl::string_view donor_id);
+  // Adds to `commit`, after the new booking's ops: `entry` (still WAITING, still the donor's
+  // record at the drive) becomes LEFT with `booking_name`, out of the waiting order.
+  void AddStopWaiting(PartitionCommit& commit, const DriveContext& drive,
+                      const v1::WaitlistEntry& entry, const std::string& booking_name,
+                      absl::Time now) const;
+
   // Runs a commit that frees a seat, with a promotion when one is possible; retries without it
   // when the promotion no longer fits (e.g. the entry left meanwhile).
   absl::StatusOr<CommitResult> CommitFreeingSeat(

@@ -228,6 +228,13 @@ absl::StatusOr<int> SchedulingStore::WaitlistLength(const DriveKeys& keys, v1::D
   return static_cast<int>(n->integer);
 }
 
+absl::StatusOr<std::string> SchedulingStore::DonorAtDrive(const DriveKeys& keys,
+                                                          absl::string_view donor_id) {
+  absl::StatusOr<RedisReply> reply = redis_.Command({"HGET", keys.donors, std::string(donor_id)});
+  if (!reply.ok()) return reply.status();
+  return reply->is_nil() ? std::string() : reply->str;
+}
+
 absl::StatusOr<std::optional<v1::Site>> SchedulingStore::GetSite(absl::string_view site_id) {
   absl::StatusOr<RedisReply> reply = redis_.Command({"HGET", SiteKey(site_id), "pb"});
   if (!reply.ok()) return reply.status();

@@ -149,6 +149,8 @@ class SchedulingStore {
                                                     absl::string_view fingerprint);
   // WAITING entries' count for a type (their sorted set's size).
   absl::StatusOr<int> WaitlistLength(const DriveKeys& keys, v1::DonationType type);
+  // What the donor has at the drive: "b:<booking>" (active booking), "w:<entry>" (waiting) or "".
+  absl::StatusOr<std::string> DonorAtDrive(const DriveKeys& keys, absl::string_view donor_id);
 
   absl::StatusOr<std::optional<v1::Site>> GetSite(absl::string_view site_id);
   // Ordered by id, from `after` (exclusive), at most `limit`.

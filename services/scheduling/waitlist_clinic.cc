@@ -125,6 +125,39 @@ absl::StatusOr<v1::WaitlistEntry> SchedulingService::AddToWaitlist(
   return entry;
 }
 
+absl::StatusOr<std::optional<v1::WaitlistEntry>> SchedulingService::WaitingEntryOf(
+    const DriveContext& drive, absl::string_view donor_id) {
+  absl::StatusOr<std::string> at_drive = store_.DonorAtDrive(drive.keys, donor_id);
+  if (!at_drive.ok()) return at_drive.status();
+  if (!absl::StartsWith(*at_drive, "w:")) return std::nullopt;
+  absl::StatusOr<std::optional<v1::WaitlistEntry>> entry =
+      store_.GetEntry(drive.keys, at_drive->substr(2));
+  if (!entry.ok()) return entry.status();
+  if (!entry->has_value() || (*entry)->state() != v1::WAITLIST_STATE_WAITING) return std::nullopt;
+  return entry;
+}
+
+void SchedulingService::AddStopWaiting(PartitionCommit& commit, const DriveContext& drive,
+                                       const v1::WaitlistEntry& entry,
+                                       const std::string& booking_name, absl::Time now) const {
+  const std::string entry_id = internal::LastSegment(entry.name());
+  const std::string key = drive.keys.Entry(entry_id);
+  const std::string waiting_state = absl::StrCat(static_cast<int>(v1::WAITLIST_STATE_WAITING));
+  constexpr absl::string_view kChanged =
+      "ABORTED the donor's waitlist entry at this drive changed meanwhile; try again";
+  commit.FieldEq(drive.keys.donors, internal::LastSegment(entry.donor()),
+                 absl::StrCat("w:", entry_id), std::string(kChanged));
+  commit.FieldEq(key, "state", waiting_state, std::string(kChanged));
+  v1::WaitlistEntry after = entry;
+  after.set_state(v1::WAITLIST_STATE_LEFT);
+  after.set_position(0);
+  after.set_booking(booking_name);
+  *after.mutable_update_time() = ToTimestamp(now);
+  commit.HSet(key, "pb", after.SerializeAsString());
+  commit.HSet(key, "state", absl::StrCat(static_cast<int>(v1::WAITLIST_STATE_LEFT)));
+  commit.ZRem(drive.keys.Waitlist(entry.donation_type()), entry_id);
+}
+
 grpc::Status SchedulingService::JoinWaitlist(grpc::ServerContext* context,
                                              const v1::JoinWaitlistRequest* request,
                                              v1::WaitlistEntry* response) {

@@ -148,6 +148,37 @@ TEST_F(BookingTest, LeaveWaitlist) {
   EXPECT_EQ(Waitlist(drive.name(), {v1::WAITLIST_STATE_LEFT}).size(), 1u);
 }
 
+TEST_F(BookingTest, WaitingDonorWhoTakesASeatStopsWaiting) {
+  const v1::Drive drive = MustPublishedDrive(today() + 1, 1);
+  ASSERT_FALSE(drive.name().empty());
+  const std::vector<v1::Donor> donors = MustCreateDonors(2);
+  const v1::Booking first = MustBook(SlotName(drive.name(), "0900"), donors[0].name());
+  v1::JoinWaitlistRequest join;
+  join.set_request_id(NewRequestId("join"));
+  join.set_drive(drive.name());
+  join.mutable_entry()->set_donor(donors[1].name());
+  join.mutable_entry()->set_donation_type(kWholeBlood);
+  v1::WaitlistEntry entry;
+  ASSERT_TRUE(Call(sch(), &SS::JoinWaitlist, join, &entry).ok());
+
+  // The waiting donor books another slot themselves: the entry ends in the same step.
+  const v1::Booking own = MustBook(SlotName(drive.name(), "0800"), donors[1].name());
+  ASSERT_FALSE(own.name().empty());
+  EXPECT_TRUE(Waitlist(drive.name()).empty());
+  const std::vector<v1::WaitlistEntry> left = Waitlist(drive.name(), {v1::WAITLIST_STATE_LEFT});
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].name(), entry.name());
+  EXPECT_EQ(left[0].booking(), own.name());
+
+  // A seat freed later is not offered to them a second time.
+  v1::Booking cancelled;
+  ASSERT_TRUE(Cancel(first.name(), &cancelled).status.ok());
+  EXPECT_EQ(TypeIn(MustAvailability(drive.name()), SlotName(drive.name(), "0900"))->available(), 1);
+  EXPECT_EQ(MustGetBooking(own.name()).state(), v1::BOOKING_STATE_BOOKED);
+  EXPECT_THAT(Kinds(Events(drive.name())),
+              ElementsAre("published", "created", "created", "cancelled"));
+}
+
 TEST_F(BookingTest, PublishedDriveFreezesItsSlots) {
   const v1::Drive drive = MustPublishedDrive(today() + 1, 2);
   ASSERT_FALSE(drive.name().empty());

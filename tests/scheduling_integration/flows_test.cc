@@ -1,6 +1,7 @@
 // The core flows, briefly: sites and drives, holds, waitlist promotion and drive cancellation.
 #include <gmock/gmock.h>
 
+#include "auth/client_credentials.h"
 #include "flows_fixture.h"
 
 namespace blooddrive::testing {
@@ -85,8 +86,11 @@ TEST_F(FlowsTest, SitesAndDrivesCreateGetListAndFilter) {
   EXPECT_EQ(d_later.state(), v1::DRIVE_STATE_PUBLISHED);
   EXPECT_TRUE(d_later.has_publish_time());
   EXPECT_EQ(MustGetDrive(d_later.name()).free_seats(), 8);
-  const v1::Drive d_far = MustPublish(
-      MustCreateDrive(DriveOn(almaty.name(), today() + 2, Tod(8, 0), Tod(10, 0), 30, 2)).name());
+  v1::Drive with_plasma = DriveOn(almaty.name(), today() + 2, Tod(8, 0), Tod(10, 0), 30, 2);
+  v1::SlotCapacity* plasma_chair = with_plasma.add_capacities();
+  plasma_chair->set_donation_type(kPlasma);
+  plasma_chair->set_seats(1);
+  const v1::Drive d_far = MustPublish(MustCreateDrive(with_plasma).name());
   const v1::Drive draft =
       MustCreateDrive(DriveOn(astana.name(), today() + 1, Tod(8, 0), Tod(9, 0), 30, 2));
   ASSERT_FALSE(HasFailure());
@@ -134,7 +138,33 @@ TEST_F(FlowsTest, SitesAndDrivesCreateGetListAndFilter) {
   list.set_only_with_free_seats(true);
   EXPECT_THAT(Names(ListDrives(list).drives()), ElementsAre(d_far.name(), d_later.name()));
   list.set_donation_type(kPlasma);
-  EXPECT_TRUE(ListDrives(list).drives().empty());
+  EXPECT_THAT(Names(ListDrives(list).drives()), ElementsAre(d_far.name()));
+  list.set_only_with_free_seats(false);
+  EXPECT_THAT(Names(ListDrives(list).drives()), ElementsAre(d_far.name()));
+  list.set_donation_type(kWholeBlood);
+  EXPECT_THAT(Names(ListDrives(list).drives()),
+              ElementsAre(draft_and_full[0], draft_and_full[1], d_far.name(), d_later.name()));
+
+  // The donor portal is told that drafts do not exist.
+  std::unique_ptr<SS> portal = v1::DriveScheduling::NewStub(auth::NewTokenChannel(
+      env().scheduling().target(), PortalToken(), grpc::InsecureChannelCredentials()));
+  v1::ListDrivesResponse seen_by_portal;
+  list.Clear();
+  ASSERT_TRUE(Call(*portal, &SS::ListDrives, list, &seen_by_portal).ok());
+  EXPECT_THAT(Names(seen_by_portal.drives()),
+              ElementsAre(d_full.name(), d_far.name(), d_later.name()));
+  v1::GetDriveRequest get_draft;
+  get_draft.set_name(draft.name());
+  v1::Drive hidden;
+  EXPECT_TRUE(
+      HasCode(Call(*portal, &SS::GetDrive, get_draft, &hidden), grpc::StatusCode::NOT_FOUND));
+  v1::GetAvailabilityRequest draft_seats;
+  draft_seats.set_drive(draft.name());
+  v1::DriveAvailability none;
+  EXPECT_TRUE(HasCode(Call(*portal, &SS::GetAvailability, draft_seats, &none),
+                      grpc::StatusCode::NOT_FOUND));
+  get_draft.set_name(d_full.name());
+  EXPECT_TRUE(Call(*portal, &SS::GetDrive, get_draft, &hidden).ok());
 
   // The site's time zone is frozen while it has a published drive.
   v1::UpdateSiteRequest zone;

@@ -112,12 +112,19 @@ bool IsActive(v1::BookingState state) {
 
 // ---------------------------------------------------------------------------------------------
 
+const std::string& PortalToken() {
+  static const std::string* const token =
+      new std::string(FixtureCredentials().Mint("portal-test", auth::ROLE_PORTAL));
+  return *token;
+}
+
 SchedulingEnvironment& SchedulingEnvironment::Get() { return *EnvironmentSlot(); }
 
 void SchedulingEnvironment::Start() {
   clock_dir_ = MakeTempDir("sch-clock");
   clock_file_ = clock_dir_ + "/now";
   const std::string scheduling_token = ServiceTokenFile("scheduling");
+  PortalToken();  // minted before the services read the credentials file
   redis_ = std::make_unique<RedisServer>(
       RedisServer::Options{.extra_config = RedisAclConfig(SchedulingRedisAdminPassword()),
                            .password = SchedulingRedisAdminPassword()});

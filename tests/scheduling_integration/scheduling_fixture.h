@@ -34,6 +34,9 @@ inline constexpr v1::DonationType kWholeBlood = v1::DONATION_TYPE_WHOLE_BLOOD;
 inline constexpr v1::DonationType kPlasma = v1::DONATION_TYPE_PLASMA;
 inline constexpr char kBookingFailureKey[] = "blooddrive-booking-failure-bin";
 
+// A token of role "portal" (the donor-facing channel), known to the services from their start.
+const std::string& PortalToken();
+
 // The password of Redis's default (admin) user in these tests.
 const char* SchedulingRedisAdminPassword();
 
