@@ -4,7 +4,8 @@
 //   donor books; a 17-year-old is refused with the date they may donate; the slot fills, a third
 //   donor is waitlisted and promoted when the first cancels; the clinic checks in and records a
 //   donation, which the registry shows; the SMS gateway's out file holds the messages in each
-//   donor's language; a STOP written to its in file opts the donor out.
+//   donor's language; the eligible donors are invited to the next drive, once; a STOP written to
+//   its in file opts the donor out.
 //
 // The drive is tomorrow (Asia/Almaty): in the future for booking and for the reminders service
 // (whose messages expire at the slot start, on the real clock), and still a date the registry
@@ -237,6 +238,39 @@ TEST_F(ScenarioTest, CoordinatorClinicRemindersAndStopThroughTheClis) {
   EXPECT_EQ(shown.donations[0].volume_ml(), 450);
   EXPECT_EQ(shown.donations[0].donation_date().day(), drive_day.day());
   EXPECT_TRUE(shown.donor.sms_consent().opted_in());
+
+  // --- Invitations to the next drive, found by blood group through the eligibility rules: the
+  // donor who just gave blood and the minor are not invited; a second run queues nothing twice.
+  const v1::Drive next = Single<v1::Drive>(env().Coordinator(
+      {"drive", "create", "--site", kClinicSite, "--date", Day(drive_day + 3), "--window",
+       "09:00-12:00", "--slot-minutes", "15", "--capacity", "whole-blood=2", "--json"}));
+  ASSERT_FALSE(next.name().empty());
+  ASSERT_EQ(
+      Single<v1::Drive>(env().Coordinator({"drive", "publish", next.name(), "--json"})).state(),
+      v1::DRIVE_STATE_PUBLISHED);
+  const auto invite_results = [&](const CliResult& run) {
+    std::map<std::string, std::string> result_of;
+    for (const std::string& line : run.Lines()) {
+      const auto item = Parse<google::protobuf::Struct>(line);
+      if (item.fields().contains("donor")) {
+        result_of[item.fields().at("donor").string_value()] =
+            item.fields().at("result").string_value();
+      }
+    }
+    return result_of;
+  };
+  const CliResult invited = env().Coordinator({"invite", next.name(), "--groups", "O+", "--json"});
+  ASSERT_EQ(invited.exit_code, 0) << invited.Describe();
+  std::map<std::string, std::string> invitations = invite_results(invited);
+  EXPECT_EQ(invitations[aigerim], "queued") << invited.Describe();
+  EXPECT_FALSE(invitations.contains(dmitry)) << "donated on the first drive's day";
+  EXPECT_FALSE(invitations.contains(erlan)) << "17 on the next drive's day";
+  EXPECT_TRUE(Eventually([&] { return SentTo("+77015550101", "донор күніне шақырамыз"); }))
+      << "Aigerim (kk): " << absl::StrJoin(TextsTo("+77015550101"), " | ");
+  const CliResult again = env().Coordinator({"invite", next.name(), "--groups", "O+", "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.Describe();
+  invitations = invite_results(again);
+  EXPECT_EQ(invitations[aigerim], "already queued") << again.Describe();
 
   // --- STOP (Russian) to the gateway: the donor is opted out in the registry.
   env().ReceiveSms("mo-e2e-stop-1", "+7 701 555 01 02", "СТОП");
