@@ -214,6 +214,29 @@ absl::StatusOr<Records> ReadRecords(absl::string_view content, char separator) {
   return records;
 }
 
+// The spreadsheet row number (1-based) of each line libcsv turns into a record. libcsv skips
+// lines holding only spaces, which a spreadsheet still numbers; a line break inside quotes does
+// not start a row. Empty when the count disagrees with `records` (e.g. bare-CR line ends): the
+// caller then numbers records in order.
+std::vector<int> RecordRowNumbers(absl::string_view content, size_t records) {
+  std::vector<int> numbers;
+  int row = 1;
+  bool in_quotes = false, blank = true;
+  for (char c : content) {
+    if (c == '"') in_quotes = !in_quotes;
+    if (!in_quotes && c == '\n') {
+      if (!blank) numbers.push_back(row);
+      ++row;
+      blank = true;
+      continue;
+    }
+    if (c != ' ' && c != '\r') blank = false;
+  }
+  if (!blank) numbers.push_back(row);
+  if (numbers.size() != records) numbers.clear();
+  return numbers;
+}
+
 // --- Rows -------------------------------------------------------------------------------------
 
 struct Layout {
@@ -613,6 +636,7 @@ absl::StatusOr<DonorCsv> ParseDonorCsv(absl::string_view content, const DonorCsv
   if (!records.ok()) return records.status();
   // Not reached for a file with any non-blank byte, but rows.at(0) would throw and end the tool.
   if (records->rows.empty()) return absl::InvalidArgumentError("the file has no header row");
+  const std::vector<int> row_numbers = RecordRowNumbers(content, records->rows.size());
   absl::StatusOr<Layout> layout = ReadHeader(records->rows.front());
   if (!layout.ok()) return layout.status();
   csv.headers = layout->headers;
@@ -625,7 +649,7 @@ absl::StatusOr<DonorCsv> ParseDonorCsv(absl::string_view content, const DonorCsv
     for (const std::string& cell : cells) blank = blank && TrimCell(cell).empty();
     if (blank) continue;
     DonorCsvRow row;
-    row.row = static_cast<int>(i) + 1;
+    row.row = row_numbers.empty() ? static_cast<int>(i) + 1 : row_numbers[i];
     RowReader(*layout, cells, options).Read(&row);
     if (row.kind == DonorCsvRow::Kind::kValid) {
       for (const v1::IdentityDocument& d : row.request.donor().documents()) {

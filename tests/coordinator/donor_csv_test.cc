@@ -152,6 +152,19 @@ TEST(DonorCsv, ByteOrderMarkCrlfAndQuotedCells) {
   EXPECT_EQ(csv->rows[1].request.donor().preferred_language(), v1::LANGUAGE_RUSSIAN);
 }
 
+TEST(DonorCsv, TrulyBlankLinesKeepTheSpreadsheetsRowNumbers) {
+  const std::string content =
+      absl::StrCat("Family name,Given name,Date of birth,Sex,Blood group,IIN,Language\n", "\n",
+                   "Иванова,Елена,1979-12-01,Ж,B-,791201422312,ru\n", "  \r\n", "\n",
+                   "Петрова,Анна,1990-13-45,Ж,A+,,ru\n");
+  absl::StatusOr<DonorCsv> csv = ParseDonorCsv(content, Options());
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  ASSERT_EQ(csv->rows.size(), 2u);
+  EXPECT_EQ(csv->rows[0].row, 3);
+  EXPECT_EQ(csv->rows[1].row, 6);
+  EXPECT_EQ(csv->rows[1].kind, Kind::kRejected);
+}
+
 TEST(DonorCsv, SemicolonWinsWhenTheHeaderHasMoreOfThem) {
   const std::string content =
       "фамилия;имя;дата рождения;пол;группа крови;иин;язык\n"
