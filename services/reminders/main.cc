@@ -17,6 +17,7 @@
 #include "event_handler.h"
 #include "event_stream.h"
 #include "log.h"
+#include "message_render.h"
 #include "process.h"
 #include "redis_client.h"
 #include "reminders_service.h"
@@ -32,7 +33,8 @@ ABSL_FLAG(std::string, quiet_hours, "21:00-09:00",
 ABSL_FLAG(std::string, fallback_languages, "ru,en",
           "Languages tried, in order, when the donor's has no template (kk,ru,en,uz,ky,tg)");
 ABSL_FLAG(std::string, info_phone, "+7 7172 55-12-34",
-          "The number donors call to book or ask, as printed in messages ({phone}); the default "
+          "The number donors call to book or ask, as printed in messages ({phone}): at most 20 "
+          "characters, digits, spaces and + - ( ) only (messages never shorten it); the default "
           "is the demo stack's made-up Astana number: set the branch's own");
 ABSL_FLAG(int, max_attempts, 8, "Leases of one message before it is FAILED");
 ABSL_FLAG(std::string, consumer_name, "",
@@ -91,6 +93,11 @@ absl::StatusOr<reminders::PlannerOptions> OptionsFromFlags() {
     }
   }
   options.info_phone = absl::GetFlag(FLAGS_info_phone);
+  // Checked here, not when a message is rendered: a phone that does not fit would otherwise go
+  // out in every cancellation, thank-you and recall before anyone noticed.
+  if (absl::Status s = reminders::CheckMessagePhone(options.info_phone); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--info_phone: ", s.message()));
+  }
   return options;
 }
 

@@ -1,7 +1,9 @@
 // Rendering: every template in every language fits two segments with the longest realistic
-// values; dates and times follow each language's convention; fallback; placeholder errors.
+// values, shortening the address (then the place name) and never the phone; dates and times
+// follow each language's convention; fallback; placeholder errors.
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -13,26 +15,49 @@ namespace blooddrive::reminders {
 namespace {
 
 namespace v1 = blooddrive::v1;
+using ::testing::AnyOf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
 
-// The longest values the templates are sized for (RenderOptions' limits): a 42-character
-// Cyrillic site name, a 28-character address, a 16-character phone; day 28 and September (the
-// widest English date).
+// The longest realistic values: a 42-character Cyrillic site name, a street address with city,
+// house number and floor, the longest phone --info_phone accepts (20 characters); day 28 and
+// September (the widest English date).
 MessageFacts LongestCyrillic() {
   MessageFacts f;
   f.site_name = "Республиканский центр крови, филиал Астана";
-  f.address = "пр. Мәңгілік Ел, 55/1, эт. 2";
+  f.address = "г. Астана, пр. Мәңгілік Ел, 55/1, эт. 2";
   f.slot_start = absl::CivilMinute(2026, 9, 28, 19, 45);
   f.drive_date = absl::CivilDay(2026, 9, 28);
   f.next_eligible_date = absl::CivilDay(2026, 12, 28);
-  f.branch_phone = "+7 7172 55-12-34";
+  f.branch_phone = "+996 (3222) 55-12-34";
   return f;
 }
 
 MessageFacts LongestLatin() {
   MessageFacts f = LongestCyrillic();
-  f.site_name = "Republican Blood Centre, Astana branch No.2";  // 43: cut to 42
-  f.address = "Mangilik El ave. 55/1, fl. 2";
+  f.site_name = "Republican Blood Centre, Astana branch No.2";
+  f.address = "Astana, Mangilik El ave. 55/1, fl. 2";
+  return f;
+}
+
+// A mobile drive: the drive's name is the place and its venue (free text, up to 300 characters)
+// the address.
+constexpr char kLongVenue[] =
+    "Евразийский национальный университет им. Л. Н. Гумилёва, главный корпус, ул. Сатпаева, 2";
+
+MessageFacts MobileDrive() {
+  MessageFacts f = LongestCyrillic();
+  f.site_name = "Выездной день донора в ЕНУ им. Л. Н. Гумилёва";
+  f.address = kLongVenue;
+  return f;
+}
+
+MessageFacts MobileDriveLatin() {
+  MessageFacts f = LongestLatin();
+  f.site_name = "Mobile blood drive at L.N. Gumilyov ENU";
+  f.address = "L.N. Gumilyov Eurasian National University, main building, Satpayev St. 2";
   return f;
 }
 
@@ -40,16 +65,27 @@ std::string Describe(v1::MessageKind kind, v1::Language language) {
   return absl::StrCat(v1::MessageKind_Name(kind), "/", v1::Language_Name(language));
 }
 
+bool UsesPhone(v1::MessageKind kind) {
+  return kind == v1::MESSAGE_KIND_CANCELLATION || kind == v1::MESSAGE_KIND_DRIVE_CANCELLED ||
+         kind == v1::MESSAGE_KIND_THANK_YOU || kind == v1::MESSAGE_KIND_RECALL ||
+         kind == v1::MESSAGE_KIND_INVITATION;
+}
+
 TEST(RenderTest, EveryTemplateFitsTwoSegmentsWithLongestValues) {
-  for (const MessageFacts& facts : {LongestCyrillic(), LongestLatin()}) {
+  for (const MessageFacts& facts :
+       {LongestCyrillic(), LongestLatin(), MobileDrive(), MobileDriveLatin()}) {
     for (v1::MessageKind kind : TemplateKinds()) {
       for (v1::Language language : TemplateLanguages()) {
-        SCOPED_TRACE(Describe(kind, language));
+        SCOPED_TRACE(absl::StrCat(Describe(kind, language), " ", facts.site_name));
         absl::StatusOr<RenderedMessage> m = Render(kind, language, facts);
         ASSERT_TRUE(m.ok()) << m.status();
         EXPECT_EQ(m->language, language);
         EXPECT_LE(m->sms.segments, 2) << m->sms.text << " (" << m->sms.units << " units)";
-        EXPECT_THAT(m->sms.text, ::testing::Not(HasSubstr("{")));
+        EXPECT_THAT(m->sms.text, Not(HasSubstr("{")));
+        // The phone is never shortened: a cut number is a wrong number.
+        if (UsesPhone(kind)) {
+          EXPECT_THAT(m->sms.text, HasSubstr(facts.branch_phone));
+        }
       }
     }
   }
@@ -57,12 +93,14 @@ TEST(RenderTest, EveryTemplateFitsTwoSegmentsWithLongestValues) {
 
 TEST(RenderTest, LatinTextsStayGsm7) {
   // English and Uzbek (after folding ʻ ʼ) with Latin place names cost GSM-7 rates.
-  for (v1::MessageKind kind : TemplateKinds()) {
-    for (v1::Language language : {v1::LANGUAGE_ENGLISH, v1::LANGUAGE_UZBEK}) {
-      SCOPED_TRACE(Describe(kind, language));
-      absl::StatusOr<RenderedMessage> m = Render(kind, language, LongestLatin());
-      ASSERT_TRUE(m.ok()) << m.status();
-      EXPECT_EQ(m->sms.encoding, v1::SMS_ENCODING_GSM7) << m->sms.text;
+  for (const MessageFacts& facts : {LongestLatin(), MobileDriveLatin()}) {
+    for (v1::MessageKind kind : TemplateKinds()) {
+      for (v1::Language language : {v1::LANGUAGE_ENGLISH, v1::LANGUAGE_UZBEK}) {
+        SCOPED_TRACE(Describe(kind, language));
+        absl::StatusOr<RenderedMessage> m = Render(kind, language, facts);
+        ASSERT_TRUE(m.ok()) << m.status();
+        EXPECT_EQ(m->sms.encoding, v1::SMS_ENCODING_GSM7) << m->sms.text;
+      }
     }
   }
 }
@@ -104,12 +142,21 @@ TEST(RenderTest, ExactTexts) {
             "bekor: 0");
   EXPECT_EQ(uz->sms.encoding, v1::SMS_ENCODING_GSM7);
 
-  // An address cut short keeps one full stop before the template's next sentence.
+  // An address that fits is sent whole, house number included.
   f.address = "Астана, Бейбітшілік көшесі, 10";
   auto kk = Render(v1::MESSAGE_KIND_BOOKING_CONFIRMATION, v1::LANGUAGE_KAZAKH, f);
   ASSERT_TRUE(kk.ok());
-  EXPECT_TRUE(absl::StrContains(kk->sms.text, "Астана, Бейбітшілік көшесі. Бас тарту: 0"))
-      << kk->sms.text;
+  EXPECT_EQ(kk->sms.text,
+            "Қан тапсыруға жазылдыңыз: 12.03.2026 09:30, Blood Centre, Астана, Бейбітшілік "
+            "көшесі, 10. Бас тарту: 0");
+  EXPECT_EQ(kk->sms.encoding, v1::SMS_ENCODING_UCS2);
+  EXPECT_EQ(kk->sms.segments, 2);
+
+  // A value that ends a sentence itself keeps one full stop before the template's next one.
+  f.address = "Abay ave. 10, bldg.";
+  en = Render(v1::MESSAGE_KIND_BOOKING_CONFIRMATION, v1::LANGUAGE_ENGLISH, f);
+  ASSERT_TRUE(en.ok());
+  EXPECT_THAT(en->sms.text, HasSubstr("Abay ave. 10, bldg. Reply 0"));
 }
 
 TEST(RenderTest, FallbackOrder) {
@@ -149,6 +196,10 @@ TEST(RenderTest, MissingFactsAndBadKind) {
   f.next_eligible_date.reset();
   m = Render(v1::MESSAGE_KIND_RECALL, v1::LANGUAGE_KAZAKH, f);
   EXPECT_THAT(std::string(m.status().message()), HasSubstr("facts.next_eligible_date"));
+  f = LongestCyrillic();
+  f.branch_phone.clear();
+  m = Render(v1::MESSAGE_KIND_THANK_YOU, v1::LANGUAGE_KAZAKH, f);
+  EXPECT_THAT(std::string(m.status().message()), HasSubstr("facts.branch_phone"));
   m = Render(v1::MESSAGE_KIND_UNSPECIFIED, v1::LANGUAGE_KAZAKH, LongestCyrillic());
   EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
 }
@@ -169,12 +220,172 @@ TEST(RenderTest, TemplateParsing) {
   EXPECT_EQ(set.Find(v1::MESSAGE_KIND_REMINDER, v1::LANGUAGE_ENGLISH), nullptr);
 }
 
-TEST(RenderTest, Truncate) {
-  EXPECT_EQ(Truncate("short", 10), "short");
-  EXPECT_EQ(Truncate("exactly10!", 10), "exactly10!");
-  EXPECT_EQ(Truncate("Центр крови, филиал", 13), "Центр крови.");  // drops ", " first
-  EXPECT_EQ(Truncate("Республиканский", 6), "Респу.");
-  EXPECT_EQ(Truncate("ab", 1), ".");
+TEST(RenderTest, AddressTailsDropLeadingPartsAndKeepTheHouseNumber) {
+  EXPECT_THAT(AddressTails("г. Астана, ул. Бейбітшілік, 10"),
+              ElementsAre("г. Астана, ул. Бейбітшілік, 10", "ул. Бейбітшілік, 10"));
+  EXPECT_THAT(AddressTails(kLongVenue),
+              ElementsAre(kLongVenue, "главный корпус, ул. Сатпаева, 2", "ул. Сатпаева, 2"));
+  // Building and floor numbers stay with their street.
+  EXPECT_THAT(AddressTails("Астана, пр. Мәңгілік Ел, 55/1, эт. 2"),
+              ElementsAre("Астана, пр. Мәңгілік Ел, 55/1, эт. 2", "пр. Мәңгілік Ел, 55/1, эт. 2"));
+  EXPECT_THAT(AddressTails("пр. Мәңгілік Ел, 55/1, эт. 2"),
+              ElementsAre("пр. Мәңгілік Ел, 55/1, эт. 2"));
+  // Street first (English order): dropping it would leave only the city.
+  EXPECT_THAT(AddressTails("10 Abay ave., Astana"), ElementsAre("10 Abay ave., Astana"));
+  // No number anywhere: down to the last part.
+  EXPECT_THAT(AddressTails("Астана, Дворец школьников"),
+              ElementsAre("Астана, Дворец школьников", "Дворец школьников"));
+  EXPECT_THAT(AddressTails("Абая, 10"), ElementsAre("Абая, 10"));
+}
+
+TEST(RenderTest, WordCutsEndAtWordsAndNeverSplitANumber) {
+  EXPECT_THAT(WordCuts("ул. Сатпаева, 2"), ElementsAre("ул. Сатпаева…"));
+  // Not after "им.", "Л." or "Н.": an abbreviation means nothing without the next word.
+  EXPECT_THAT(WordCuts("университет им. Л. Н. Гумилёва, корпус 2", "..."),
+              ElementsAre("университет им. Л. Н. Гумилёва, корпус...",
+                          "университет им. Л. Н. Гумилёва...", "университет..."));
+  // A first word of more than 20 characters is cut inside too, but never inside a number.
+  const std::vector<std::string> cuts = WordCuts("ДворецКультурыЖелезнодорожников55/1А рядом");
+  ASSERT_GE(cuts.size(), 3u);
+  EXPECT_EQ(cuts[0], "ДворецКультурыЖелезнодорожников55/1А…");
+  EXPECT_EQ(cuts[1], "ДворецКультурыЖелезнодорожников…");
+  EXPECT_EQ(cuts.back(), "Д…");
+  for (const std::string& cut : cuts) {
+    EXPECT_THAT(cut, Not(AnyOf(HasSubstr("5…"), HasSubstr("/…"), HasSubstr("1…"))));
+  }
+  EXPECT_THAT(WordCuts("Астана"), IsEmpty());
+  EXPECT_THAT(WordCuts("12345"), IsEmpty());
+  EXPECT_THAT(WordCuts(""), IsEmpty());
+}
+
+TEST(RenderTest, LongAddressThatFitsIsSentWhole) {
+  // A full street address with city and house number next to a usual site name fits in every
+  // language: nothing is shortened.
+  MessageFacts f = LongestCyrillic();
+  f.site_name = "Городской центр крови";
+  f.address = "г. Астана, ул. Бейбітшілік, 10/2";
+  for (v1::Language language : TemplateLanguages()) {
+    SCOPED_TRACE(v1::Language_Name(language));
+    auto m = Render(v1::MESSAGE_KIND_BOOKING_CONFIRMATION, language, f);
+    ASSERT_TRUE(m.ok());
+    EXPECT_THAT(m->sms.text,
+                HasSubstr("Городской центр крови, г. Астана, ул. Бейбітшілік, 10/2. "));
+    EXPECT_LE(m->sms.segments, 2);
+  }
+}
+
+TEST(RenderTest, AddressThatMustShrinkKeepsStreetAndHouseNumber) {
+  MessageFacts f = LongestCyrillic();
+  f.address = "Республика Казахстан, г. Астана, район Есиль, ул. Бейбітшілік, 10";
+  for (v1::Language language : TemplateLanguages()) {
+    SCOPED_TRACE(v1::Language_Name(language));
+    auto m = Render(v1::MESSAGE_KIND_BOOKING_CONFIRMATION, language, f);
+    ASSERT_TRUE(m.ok());
+    EXPECT_LE(m->sms.segments, 2) << m->sms.text;
+    EXPECT_THAT(m->sms.text, HasSubstr(f.site_name));
+    EXPECT_THAT(m->sms.text, HasSubstr("ул. Бейбітшілік, 10."));
+    EXPECT_THAT(m->sms.text, Not(HasSubstr("Казахстан")));
+    EXPECT_THAT(m->sms.text, Not(HasSubstr("…")));
+  }
+}
+
+TEST(RenderTest, LongMobileVenueKeepsItsStreetInEveryLanguage) {
+  for (const MessageFacts& f : {MobileDrive(), MobileDriveLatin()}) {
+    for (v1::Language language : TemplateLanguages()) {
+      SCOPED_TRACE(absl::StrCat(v1::Language_Name(language), " ", f.address));
+      auto m = Render(v1::MESSAGE_KIND_BOOKING_CONFIRMATION, language, f);
+      ASSERT_TRUE(m.ok());
+      EXPECT_LE(m->sms.segments, 2) << m->sms.text;
+      EXPECT_THAT(m->sms.text,
+                  AnyOf(HasSubstr(", ул. Сатпаева, 2."), HasSubstr(", Satpayev St. 2.")));
+      EXPECT_THAT(m->sms.text, HasSubstr(f.site_name));
+      EXPECT_THAT(m->sms.text, HasSubstr("19:45"));
+    }
+  }
+}
+
+TEST(RenderTest, OverlongValuesAreCutAtWordsWithinTwoSegments) {
+  // Far past anything realistic: the address is cut down to kMinAddressChars first, then the
+  // place name; the phone, date and time stay whole.
+  MessageFacts f = LongestCyrillic();
+  f.site_name =
+      "Передвижной пункт забора крови Республиканского научно-практического центра "
+      "трансфузиологии";
+  f.address = "здание бывшего Дворца культуры железнодорожников напротив центрального рынка";
+  for (v1::MessageKind kind : TemplateKinds()) {
+    for (v1::Language language : TemplateLanguages()) {
+      SCOPED_TRACE(Describe(kind, language));
+      auto m = Render(kind, language, f);
+      ASSERT_TRUE(m.ok());
+      EXPECT_LE(m->sms.segments, 2) << m->sms.text;
+      if (UsesPhone(kind)) {
+        EXPECT_THAT(m->sms.text, HasSubstr(f.branch_phone));
+      }
+    }
+  }
+  auto ru = Render(v1::MESSAGE_KIND_BOOKING_CONFIRMATION, v1::LANGUAGE_RUSSIAN, f);
+  ASSERT_TRUE(ru.ok());
+  EXPECT_EQ(ru->sms.text,
+            "Вы записаны на сдачу крови 28.09.2026 в 19:45: Передвижной пункт забора крови "
+            "Республиканского…, здание бывшего Дворца… Отмена: 0");
+  EXPECT_EQ(ru->sms.segments, 2);
+
+  // GSM-7 holds more: long Latin values fit whole after dropping leading address parts.
+  f.site_name =
+      "Mobile blood collection point of the Republican Scientific and Practical Centre of "
+      "Transfusiology of the Ministry of Health of the Republic of Kazakhstan";
+  f.address =
+      "former Railway Workers' Palace of Culture building opposite the central market, next to "
+      "the bus station, entrance from the courtyard, ground floor, room 5";
+  auto en = Render(v1::MESSAGE_KIND_BOOKING_CONFIRMATION, v1::LANGUAGE_ENGLISH, f);
+  ASSERT_TRUE(en.ok());
+  EXPECT_EQ(en->sms.encoding, v1::SMS_ENCODING_GSM7);
+  EXPECT_EQ(en->sms.segments, 2);
+  EXPECT_THAT(en->sms.text, HasSubstr("Kazakhstan, next to the bus station, entrance from the "
+                                      "courtyard, ground floor, room 5. Reply 0 to cancel"));
+  EXPECT_THAT(en->sms.text, Not(HasSubstr("former")));
+
+  // One long part cannot lose parts: it is cut, and the ellipsis of a GSM-7 text is "..."
+  // ("…" would make it UCS-2 and halve what a segment holds).
+  f.address =
+      "former Railway Workers' Palace of Culture building opposite the central market next to "
+      "the bus station entrance from the courtyard ground floor room 5";
+  en = Render(v1::MESSAGE_KIND_BOOKING_CONFIRMATION, v1::LANGUAGE_ENGLISH, f);
+  ASSERT_TRUE(en.ok());
+  EXPECT_EQ(en->sms.encoding, v1::SMS_ENCODING_GSM7);
+  EXPECT_EQ(en->sms.segments, 2);
+  EXPECT_THAT(en->sms.text, HasSubstr("... Reply 0 to cancel"));
+  EXPECT_THAT(en->sms.text, Not(HasSubstr("…")));
+}
+
+TEST(RenderTest, PhoneIsNeverShortened) {
+  MessageFacts f = MobileDrive();
+  for (const char* phone : {"+7 (7172) 55-12-34", "+996 (3222) 55-12-34", "8 800 080 11 11"}) {
+    f.branch_phone = phone;
+    for (v1::MessageKind kind : TemplateKinds()) {
+      if (!UsesPhone(kind)) continue;
+      for (v1::Language language : TemplateLanguages()) {
+        SCOPED_TRACE(absl::StrCat(Describe(kind, language), " ", phone));
+        auto m = Render(kind, language, f);
+        ASSERT_TRUE(m.ok());
+        EXPECT_THAT(m->sms.text, HasSubstr(phone));
+        EXPECT_LE(m->sms.segments, 2);
+      }
+    }
+  }
+}
+
+TEST(RenderTest, CheckMessagePhone) {
+  EXPECT_TRUE(CheckMessagePhone("+7 (7172) 55-12-34").ok());
+  EXPECT_TRUE(CheckMessagePhone("+996 (3222) 55-12-34").ok());  // 20 characters
+  EXPECT_TRUE(CheckMessagePhone("1414").ok());
+  EXPECT_FALSE(CheckMessagePhone("").ok());
+  EXPECT_FALSE(CheckMessagePhone("+996 (3222) 55-12-345").ok());  // 21
+  EXPECT_FALSE(CheckMessagePhone("+7 7172 55-12-34 доб. 2").ok());
+  EXPECT_FALSE(CheckMessagePhone("+7.7172.551234").ok());
+  EXPECT_FALSE(CheckMessagePhone("( - )").ok());
+  EXPECT_THAT(std::string(CheckMessagePhone("+996 (3222) 55-12-345").message()),
+              HasSubstr("at most 20"));
 }
 
 TEST(RenderTest, LocalSlotStart) {
@@ -186,15 +397,17 @@ TEST(RenderTest, LocalSlotStart) {
   EXPECT_FALSE(LocalSlotStart(absl::UnixEpoch(), "Mars/Olympus").ok());
 }
 
-// Prints every rendered text with its encoding and size (the sample for docs/).
+// Prints every rendered text with its encoding and size (the samples in docs/reminders.md).
 TEST(RenderTest, PrintSamples) {
-  for (v1::MessageKind kind : TemplateKinds()) {
-    for (v1::Language language : TemplateLanguages()) {
-      auto m = Render(kind, language, LongestCyrillic());
-      ASSERT_TRUE(m.ok());
-      std::cout << Describe(kind, language) << " | " << v1::SmsEncoding_Name(m->sms.encoding) << " "
-                << m->sms.units << " units, " << m->sms.segments << " seg | " << m->sms.text
-                << "\n";
+  for (const MessageFacts& facts : {LongestCyrillic(), MobileDrive(), LongestLatin()}) {
+    for (v1::MessageKind kind : TemplateKinds()) {
+      for (v1::Language language : TemplateLanguages()) {
+        auto m = Render(kind, language, facts);
+        ASSERT_TRUE(m.ok());
+        std::cout << Describe(kind, language) << " | " << v1::SmsEncoding_Name(m->sms.encoding)
+                  << " " << m->sms.units << " units, " << m->sms.segments << " seg | "
+                  << m->sms.text << "\n";
+      }
     }
   }
 }
