@@ -11,10 +11,11 @@
 // - Stop() (SIGTERM): no new lease; the message being sent is finished and acknowledged; the
 //   rest of the batch is released with a TransientFailure ack ("gateway stopping: not sent",
 //   retry_after 0). Released, a message no longer waits for this gateway's lease to run out: the
-//   feed may lease it again after its own retry backoff (reminders: 30 s and up, less than the
-//   60 s default lease), any gateway may take it, and staff see why it was not sent. The lease
-//   counted as an attempt either way. A release that fails leaves the message to its lease
-//   expiry, which is the fallback that always holds.
+//   feed makes it leasable again at once (outside quiet hours) and counts no attempt for it
+//   (IsRelease in services/reminders/reminder_store.h matches these two texts and any error that
+//   starts with "not sent:"), any gateway may take it, and staff see why it was not sent. A
+//   release that fails leaves the message to its lease expiry, which is the fallback that always
+//   holds (that lease does count as an attempt).
 // - Every call carries a deadline. A LeaseMessages that failed with UNAVAILABLE or
 //   DEADLINE_EXCEEDED is retried with the same request_id, so messages the feed leased to a call
 //   whose answer was lost come back to this gateway instead of waiting out their lease.

@@ -5,18 +5,23 @@
 #include <google/protobuf/util/json_util.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "log.h"
 
 namespace blooddrive::sms_gateway {
 namespace {
 
 constexpr size_t kMaxBody = 64 * 1024;  // more than any id answer; the rest is dropped
 constexpr size_t kMaxIdLength = 128;    // AckMessageRequest.Sent.provider_message_id
+// How long a message waits after a configuration error: the operator needs minutes, and a
+// shorter wait only repeats the same refusal for every due message.
+constexpr absl::Duration kConfigurationRetry = absl::Minutes(1);
 
 size_t CollectBody(char* data, size_t size, size_t count, void* user) {
   auto* body = static_cast<std::string*>(user);
@@ -35,7 +40,25 @@ absl::Duration RetryAfter(CURL* curl) {
   return std::min(absl::Seconds(seconds), absl::Hours(1));
 }
 
+// What the operator should look at, for the log.
+const char* ConfigurationHint(long status) {
+  switch (status) {
+    case 401:
+      return "--http_authorization_file (an expired or wrong token)";
+    case 403:
+      return "the provider account's rights, --http_authorization_file";
+    case 404:
+      return "--http_url";
+    default:
+      return "the proxy's credentials (https_proxy / http_proxy)";
+  }
+}
+
 }  // namespace
+
+bool IsConfigurationError(long status) {
+  return status == 401 || status == 403 || status == 404 || status == 407;
+}
 
 std::string ProviderIdFromBody(const std::string& body) {
   google::protobuf::Struct object;
@@ -125,6 +148,19 @@ SendResult HttpProvider::Send(const v1::OutboundMessage& message) {
   const std::string error = absl::StrCat("http status ", status);
   if (status == 408 || status == 425 || status == 429) {
     return SendResult::Transient(error, RetryAfter(curl));
+  }
+  if (IsConfigurationError(status)) {
+    // Says nothing about this message: every message fails the same way until the operator fixes
+    // the gateway's flags or the provider account. Failing them permanently would lose every due
+    // reminder, so they wait as "not sent" (the feed counts no attempt for those: IsRelease in
+    // services/reminders/reminder_store.h), and the log says what to fix.
+    platform::LogError(
+        "the SMS provider refuses the gateway's configuration: fix it, messages wait",
+        {{"http_status", absl::StrCat(status)},
+         {"check", ConfigurationHint(status)},
+         {"message", message.name()}});
+    return SendResult::Transient(absl::StrCat("not sent: ", error, " (gateway configuration)"),
+                                 std::max(RetryAfter(curl), kConfigurationRetry));
   }
   if (status >= 400 && status < 500) return SendResult::Permanent(error);
   return SendResult::Transient(error, RetryAfter(curl));

@@ -8,7 +8,13 @@
 //   2xx                      sent; the id is the body's "id" / "message_id" / "messageId"
 //                            (a JSON string or number), or a generated one when there is none
 //   408, 425, 429            transient (the provider is busy), honouring Retry-After in seconds
-//   other 4xx                permanent (e.g. 400 for an invalid number): sending again cannot help
+//   401, 403, 404, 407       the gateway's configuration (token, account, URL, proxy), not the
+//                            message: logged as an error naming the status, and transient as
+//                            "not sent: http status 401 (gateway configuration)" after at least a
+//                            minute; the feed counts no attempt for "not sent", so the messages
+//                            wait (until their expiry) for the operator's fix instead of FAILED
+//   other 4xx                permanent (e.g. 400 for an invalid number, 413, 422): sending
+//                            again cannot help
 //   5xx, other codes         transient
 //   no answer (connection refused, timeout, TLS error)   transient
 #pragma once
@@ -44,6 +50,9 @@ class HttpProvider : public Provider {
   void* const curl_;  // CURL*, reused so connections are kept alive between messages
   long long counter_ = 0;
 };
+
+// 401, 403, 404, 407: the provider refuses the gateway's configuration, not the message.
+bool IsConfigurationError(long status);
 
 // The provider's message id in a 2xx response body, or "" when it names none.
 std::string ProviderIdFromBody(const std::string& body);

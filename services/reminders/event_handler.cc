@@ -20,6 +20,17 @@ void SetDeadline(grpc::ClientContext* context) {
   context->set_deadline(absl::ToChronoTime(absl::Now() + kPeerDeadline));
 }
 
+// For staff (state_reason): when the message could first have gone out, and what it would be late
+// for. No personal data.
+std::string QuietHoursReason(const Intent& intent, const QuietHours& quiet) {
+  absl::TimeZone zone;
+  absl::LoadTimeZone(intent.time_zone, &zone);
+  return absl::StrCat(
+      "quiet hours: the next allowed time, ",
+      absl::FormatTime("%Y-%m-%d %H:%M", ApplyQuietHours(intent.due, zone, quiet), zone),
+      " local, is not before ", intent.booking.empty() ? "its expiry" : "the appointment");
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<v1::Donor>> FetchDonor(v1::DonorRegistry::StubInterface& registry,
@@ -71,7 +82,7 @@ absl::StatusOr<std::optional<absl::CivilDay>> EventHandler::NextEligible(const R
 }
 
 absl::Status EventHandler::PlanIntents(const v1::Event& event, const std::vector<Intent>& intents,
-                                       absl::Time now) {
+                                       absl::Time now, bool dropped) {
   std::map<std::string, std::optional<v1::Donor>> donors;
   for (const Intent& intent : intents) {
     auto it = donors.find(intent.donor);
@@ -88,6 +99,12 @@ absl::Status EventHandler::PlanIntents(const v1::Event& event, const std::vector
                             {"kind", v1::MessageKind_Name(intent.kind)},
                             {"error", std::string(input.status().message())}});
       continue;
+    }
+    // A dropped message is kept, DROPPED, so staff see it; one already SUPPRESSED (no phone,
+    // opted out) would not have gone out anyway and keeps that reason.
+    if (dropped && input->state == v1::MESSAGE_STATE_PENDING) {
+      input->state = v1::MESSAGE_STATE_DROPPED;
+      input->reason = QuietHoursReason(intent, options_.schedule.quiet);
     }
     absl::StatusOr<std::pair<PlanOutcome, v1::MessageState>> planned = store_.Plan(*input, now);
     if (!planned.ok()) return planned.status();
@@ -118,20 +135,28 @@ absl::Status EventHandler::Handle(const v1::Event& event) {
     }
   }
   // The recall comes last: while Eligibility is unreachable the event is offered again, and what
-  // was planned before it is found planned (stable ids).
+  // was planned before it is found planned (stable ids). Dropped messages are recorded like
+  // planned ones, under the ids they would have had, so a replay finds them too.
   if (absl::Status s = PlanIntents(event, actions->intents, now); !s.ok()) return s;
+  std::vector<Intent>& dropped = actions->dropped;
+  if (absl::Status s = PlanIntents(event, dropped, now, /*dropped=*/true); !s.ok()) return s;
   if (actions->recall.has_value()) {
     absl::StatusOr<std::optional<absl::CivilDay>> next = NextEligible(*actions->recall);
     if (!next.ok()) return next.status();
     if (next->has_value()) {
-      const std::vector<Intent> recall = RecallIntents(*actions->recall, **next, now, options_);
+      std::vector<Intent> recall_dropped;
+      const std::vector<Intent> recall =
+          RecallIntents(*actions->recall, **next, now, options_, &recall_dropped);
       if (absl::Status s = PlanIntents(event, recall, now); !s.ok()) return s;
+      if (absl::Status s = PlanIntents(event, recall_dropped, now, /*dropped=*/true); !s.ok()) {
+        return s;
+      }
+      dropped.insert(dropped.end(), recall_dropped.begin(), recall_dropped.end());
     }
   }
-  if (actions->dropped_quiet_hours > 0) {
-    platform::LogInfo(
-        "messages dropped: quiet hours reach the appointment",
-        {{"event_id", event.event_id()}, {"dropped", absl::StrCat(actions->dropped_quiet_hours)}});
+  if (!dropped.empty()) {
+    platform::LogInfo("messages dropped: quiet hours reach the appointment",
+                      {{"event_id", event.event_id()}, {"dropped", absl::StrCat(dropped.size())}});
   }
   return absl::OkStatus();
 }

@@ -1,9 +1,12 @@
 // Applies one event (planner.h) to the outbox: records consent, withdraws, asks the registry for
-// the donor's phone and language and Eligibility for a recall date, then plans each message.
+// the donor's phone and language and Eligibility for a recall date, then plans each message. A
+// message quiet hours push past its appointment (or expiry) is recorded DROPPED with the reason,
+// so staff can list and count them (ListMessages with states DROPPED).
 // Idempotent: every step is (stable message ids, withdrawals that end only unsent messages).
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -30,8 +33,9 @@ class EventHandler {
   absl::Status Handle(const v1::Event& event);
 
  private:
+  // `dropped`: the intents quiet hours dropped, recorded DROPPED (never leased) with the reason.
   absl::Status PlanIntents(const v1::Event& event, const std::vector<Intent>& intents,
-                           absl::Time now);
+                           absl::Time now, bool dropped = false);
   // The next eligible date for the recall, nullopt when there is none (never, needs a change).
   absl::StatusOr<std::optional<absl::CivilDay>> NextEligible(const RecallQuery& query);
 

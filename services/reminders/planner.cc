@@ -64,18 +64,19 @@ Intent BookingIntent(const v1::Event& event, const v1::BookingSnapshot& b,
   return intent;
 }
 
+Intent FromShell(const Intent& shell, const PlannedMessage& p) {
+  Intent intent = shell;
+  intent.kind = p.kind;
+  intent.due = p.due;
+  intent.expire = p.expire;
+  if (intent.natural_key.empty())
+    intent.natural_key = BookingKeyOf(shell.booking, p.kind, p.offset);
+  return intent;
+}
+
 void AddPlan(const Plan& plan, const Intent& shell, EventActions* actions) {
-  for (const PlannedMessage& p : plan.messages) {
-    Intent intent = shell;
-    intent.kind = p.kind;
-    intent.due = p.due;
-    intent.expire = p.expire;
-    if (intent.natural_key.empty()) {
-      intent.natural_key = BookingKeyOf(shell.booking, p.kind, p.offset);
-    }
-    actions->intents.push_back(std::move(intent));
-  }
-  actions->dropped_quiet_hours += plan.dropped_quiet_hours;
+  for (const PlannedMessage& p : plan.messages) actions->intents.push_back(FromShell(shell, p));
+  for (const PlannedMessage& p : plan.dropped) actions->dropped.push_back(FromShell(shell, p));
   actions->skipped += plan.skipped;
 }
 
@@ -223,24 +224,23 @@ absl::StatusOr<EventActions> PlanEvent(const v1::Event& event, absl::Time now,
 }
 
 std::vector<Intent> RecallIntents(const RecallQuery& query, absl::CivilDay next_eligible,
-                                  absl::Time now, const PlannerOptions& options) {
+                                  absl::Time now, const PlannerOptions& options,
+                                  std::vector<Intent>* dropped) {
   std::vector<Intent> out;
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(query.time_zone, &zone)) return out;
   const Plan plan = PlanRecall(next_eligible, zone, now, options.schedule);
-  for (const PlannedMessage& p : plan.messages) {
-    Intent intent;
-    intent.natural_key = BookingKeyOf(query.booking, v1::MESSAGE_KIND_RECALL);
-    intent.kind = p.kind;
-    intent.donor = query.donor;
-    intent.booking = query.booking;
-    intent.drive = query.drive;
-    intent.time_zone = query.time_zone;
-    intent.facts = query.facts;
-    intent.facts.next_eligible_date = next_eligible;
-    intent.due = p.due;
-    intent.expire = p.expire;
-    out.push_back(std::move(intent));
+  Intent shell;
+  shell.natural_key = BookingKeyOf(query.booking, v1::MESSAGE_KIND_RECALL);
+  shell.donor = query.donor;
+  shell.booking = query.booking;
+  shell.drive = query.drive;
+  shell.time_zone = query.time_zone;
+  shell.facts = query.facts;
+  shell.facts.next_eligible_date = next_eligible;
+  for (const PlannedMessage& p : plan.messages) out.push_back(FromShell(shell, p));
+  if (dropped != nullptr) {
+    for (const PlannedMessage& p : plan.dropped) dropped->push_back(FromShell(shell, p));
   }
   return out;
 }

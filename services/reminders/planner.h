@@ -79,8 +79,10 @@ struct EventActions {
   std::vector<Intent> intents;
   std::optional<RecallQuery> recall;
   std::optional<ConsentChange> consent;
-  int dropped_quiet_hours = 0;  // quiet hours pushed them past the appointment
-  int skipped = 0;              // past or redundant when planned
+  // Quiet hours pushed these past the appointment (or their expiry): recorded DROPPED under the
+  // ids they would have had, so staff see them and a replayed event finds them.
+  std::vector<Intent> dropped;
+  int skipped = 0;  // past or redundant when planned
 };
 
 // INVALID_ARGUMENT when the event lacks what its plan needs (e.g. an unknown time zone): such an
@@ -89,8 +91,10 @@ absl::StatusOr<EventActions> PlanEvent(const v1::Event& event, absl::Time now,
                                        const PlannerOptions& options);
 
 // The recall for the next eligible date (none when it is unknown or never).
+// `dropped`, when given, receives the recall if quiet hours reach its expiry.
 std::vector<Intent> RecallIntents(const RecallQuery& query, absl::CivilDay next_eligible,
-                                  absl::Time now, const PlannerOptions& options);
+                                  absl::Time now, const PlannerOptions& options,
+                                  std::vector<Intent>* dropped = nullptr);
 
 // An invitation to a drive, due at max(now, not_before) outside quiet hours, worth sending until
 // the drive's day starts.

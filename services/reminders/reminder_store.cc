@@ -7,6 +7,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -289,6 +290,27 @@ absl::Time ReminderStore::RetryDue(int attempts, absl::Duration retry_after,
   return ApplyQuietHours(now + backoff, zone, options_.quiet);
 }
 
+bool IsRelease(absl::string_view error) {
+  return absl::StartsWith(error, kNotSentPrefix) || error == "gateway stopping: not sent" ||
+         error == "lease too short to send";
+}
+
+absl::Time ReminderStore::ReleaseDue(const v1::OutboundMessage& message, absl::Duration retry_after,
+                                     absl::string_view time_zone, absl::Time now) const {
+  absl::TimeZone zone = absl::UTCTimeZone();
+  if (!time_zone.empty()) absl::LoadTimeZone(std::string(time_zone), &zone);
+  const absl::Time earliest = now + std::max(retry_after, absl::ZeroDuration());
+  if (InQuietHours(earliest, zone, options_.quiet)) {
+    return ApplyQuietHours(earliest, zone, options_.quiet);
+  }
+  // Due at once keeps its planned due time, so it stays ahead of messages due after it (leases
+  // take the oldest due first) instead of going to the back of the queue.
+  if (retry_after <= absl::ZeroDuration() && message.has_due_time()) {
+    return std::min(platform::ToTime(message.due_time()), now);
+  }
+  return earliest;
+}
+
 absl::StatusOr<v1::OutboundMessage> ReminderStore::Ack(const std::string& request_id,
                                                        const std::string& fingerprint,
                                                        const v1::AckMessageRequest& ack,
@@ -316,6 +338,12 @@ absl::StatusOr<v1::OutboundMessage> ReminderStore::Ack(const std::string& reques
       if (ack.transient_failure().has_retry_after()) {
         retry_after = absl::Seconds(ack.transient_failure().retry_after().seconds()) +
                       absl::Nanoseconds(ack.transient_failure().retry_after().nanos());
+      }
+      if (IsRelease(text)) {
+        kind = "release";
+        const absl::Time due = ReleaseDue(m, retry_after, current->time_zone, now);
+        when = m.has_expire_time() && due >= platform::ToTime(m.expire_time()) ? "-1" : MsText(due);
+        break;
       }
       const absl::Time retry = RetryDue(m.attempt_count(), retry_after, current->time_zone, now);
       if (m.attempt_count() >= options_.max_attempts) {

@@ -67,10 +67,21 @@ struct ListPage {
   std::string next_page_token;
 };
 
+// The start of a TransientFailure error that says the gateway never handed the message to its
+// provider ("not sent: gateway stopping", "not sent: http status 401 ..."): a release.
+inline constexpr absl::string_view kNotSentPrefix = "not sent:";
+
+// A release: a transient failure whose error starts with kNotSentPrefix, or one of the texts the
+// gateway (clients/sms_gateway/gateway.cc) releases with ("gateway stopping: not sent", "lease
+// too short to send"). Nothing reached a provider, so the message is due again without backoff
+// (at once, or after retry_after; out of quiet hours) and the lease does not count as an attempt:
+// a message released any number of times is never FAILED for it (its expiry still DROPs it).
+bool IsRelease(absl::string_view error);
+
 class ReminderStore {
  public:
   struct Options {
-    int max_attempts = 8;                           // leases per message before FAILED
+    int max_attempts = 8;  // leases per message before FAILED (a release gives its lease back)
     absl::Duration retry_base = absl::Seconds(30);  // first backoff after a transient failure
     absl::Duration retry_max = absl::Hours(1);      // backoff cap
     absl::Duration tombstone_ttl = absl::Hours(24 * 400);
@@ -136,6 +147,10 @@ class ReminderStore {
   // The due time of a retry after a transient failure of a message leased `attempts` times.
   absl::Time RetryDue(int attempts, absl::Duration retry_after, absl::string_view time_zone,
                       absl::Time now) const;
+  // The due time of a released message: its own due time when it may go at once (so it keeps
+  // its place in the queue), else now + retry_after; out of quiet hours either way.
+  absl::Time ReleaseDue(const v1::OutboundMessage& message, absl::Duration retry_after,
+                        absl::string_view time_zone, absl::Time now) const;
 
  private:
   absl::StatusOr<std::vector<StoredMessage>> GetMany(const std::vector<std::string>& ids);

@@ -53,7 +53,7 @@ TEST_F(AlmatyTest, ConfirmationAndThreeReminders) {
   EXPECT_EQ(plan.messages[3].offset, absl::Hours(2));
   EXPECT_TRUE(plan.messages[3].moved_by_quiet_hours);
   EXPECT_FALSE(plan.messages[1].moved_by_quiet_hours);
-  EXPECT_EQ(plan.dropped_quiet_hours, 0);
+  EXPECT_EQ(plan.dropped.size(), 0u);
   EXPECT_EQ(plan.skipped, 0);
 }
 
@@ -64,7 +64,7 @@ TEST_F(AlmatyTest, ReminderMovedPastAppointmentIsDropped) {
       PlanBooking(v1::MESSAGE_KIND_BOOKING_CONFIRMATION, slot, zone_, Local(2026, 3, 1, 12, 0));
   ASSERT_EQ(plan.messages.size(), 3u);
   EXPECT_EQ(plan.messages.back().offset, absl::Hours(24));
-  EXPECT_EQ(plan.dropped_quiet_hours, 1);
+  EXPECT_EQ(plan.dropped.size(), 1u);
 }
 
 TEST_F(AlmatyTest, LateEveningBookingConfirmsInTheMorning) {
@@ -76,15 +76,15 @@ TEST_F(AlmatyTest, LateEveningBookingConfirmsInTheMorning) {
   EXPECT_EQ(plan.messages[0].due, Local(2026, 3, 12, 9, 0));
   EXPECT_TRUE(plan.messages[0].moved_by_quiet_hours);
   EXPECT_EQ(plan.skipped, 3);
-  EXPECT_EQ(plan.dropped_quiet_hours, 0);
+  EXPECT_EQ(plan.dropped.size(), 0u);
 }
 
 TEST_F(AlmatyTest, LateEveningBookingForAnEarlySlotSendsNothing) {
   const Plan plan = PlanBooking(v1::MESSAGE_KIND_BOOKING_CONFIRMATION, Local(2026, 3, 12, 8, 30),
                                 zone_, Local(2026, 3, 11, 22, 30));
   EXPECT_TRUE(plan.messages.empty());
-  EXPECT_EQ(plan.dropped_quiet_hours, 2);  // confirmation and the 2-hour reminder
-  EXPECT_EQ(plan.skipped, 2);              // 3 days and 1 day before: past
+  EXPECT_EQ(plan.dropped.size(), 2u);  // confirmation and the 2-hour reminder
+  EXPECT_EQ(plan.skipped, 2);          // 3 days and 1 day before: past
 }
 
 TEST_F(AlmatyTest, ShortNoticeBookings) {
@@ -132,7 +132,7 @@ TEST_F(AlmatyTest, Notices) {
   plan = PlanNotice(v1::MESSAGE_KIND_DRIVE_CANCELLED, absl::InfinitePast(), slot, zone_,
                     Local(2026, 3, 11, 23, 0));
   EXPECT_TRUE(plan.messages.empty());
-  EXPECT_EQ(plan.dropped_quiet_hours, 1);
+  EXPECT_EQ(plan.dropped.size(), 1u);
   // After the slot: skipped.
   plan = PlanNotice(v1::MESSAGE_KIND_CANCELLATION, absl::InfinitePast(), slot, zone_, slot);
   EXPECT_EQ(plan.skipped, 1);

@@ -215,6 +215,81 @@ TEST_F(FeedTest, TransientFailureRetriesWithBackoffPermanentFails) {
   EXPECT_TRUE(out.has_final_time());
 }
 
+TEST_F(FeedTest, ReleasedMessageIsLeasableAtOnceAndNeverFailsForIt) {
+  // A gateway hands a message back unsent (stopping, too little lease left, or a provider that
+  // refuses the gateway's configuration): nothing reached a provider, so no backoff and no
+  // attempt. More releases than --max_attempts (8) do not make it FAILED.
+  const std::string name = PlanConfirmation("bk6");
+  auto release = [&](const v1::OutboundMessage& m, const std::string& why) {
+    v1::AckMessageRequest ack;
+    ack.set_request_id(NewRequestId("ack"));
+    ack.set_name(m.name());
+    ack.set_lease_id(m.lease().lease_id());
+    ack.mutable_transient_failure()->set_error(why);
+    ack.mutable_transient_failure()->mutable_retry_after();  // explicitly 0, as the gateway does
+    v1::OutboundMessage out;
+    const grpc::Status s = Call(feed(), &FeedStub::AckMessage, ack, &out);
+    EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+    return out;
+  };
+  const std::vector<std::string> reasons = {"gateway stopping: not sent", "lease too short to send",
+                                            "not sent: http status 401 (gateway configuration)"};
+  std::vector<v1::OutboundMessage> leased = Lease(LeaseRequest("gw-a"));
+  ASSERT_EQ(leased.size(), 1u);
+  const absl::Time planned_due = TimeOf(leased[0].due_time());
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_EQ(leased.size(), 1u) << "release " << i;
+    EXPECT_EQ(leased[0].name(), name);
+    EXPECT_EQ(leased[0].attempt_count(), 1) << "a release counted as an attempt";
+    const std::string& why = reasons[i % reasons.size()];
+    const v1::OutboundMessage out = release(leased[0], why);
+    EXPECT_EQ(out.state(), v1::MESSAGE_STATE_PENDING) << "release " << i;
+    EXPECT_EQ(out.state_reason(), why);
+    EXPECT_EQ(out.attempt_count(), 0);
+    // Due at once, and still at its planned time: it keeps its place ahead of later messages.
+    EXPECT_EQ(TimeOf(out.due_time()), planned_due);
+    leased = Lease(LeaseRequest(i % 2 == 0 ? "gw-b" : "gw-a"));
+  }
+  ASSERT_EQ(leased.size(), 1u);
+  EXPECT_NE(Get(name).state(), v1::MESSAGE_STATE_FAILED);
+
+  // A real transient failure from the provider still backs off (30 s first) and counts.
+  v1::AckMessageRequest transient;
+  transient.set_request_id(NewRequestId("ack"));
+  transient.set_name(name);
+  transient.set_lease_id(leased[0].lease().lease_id());
+  transient.mutable_transient_failure()->set_error("http status 503");
+  transient.mutable_transient_failure()->mutable_retry_after();
+  const absl::Time acked = absl::Now();
+  v1::OutboundMessage out;
+  ASSERT_TRUE(Call(feed(), &FeedStub::AckMessage, transient, &out).ok());
+  EXPECT_EQ(out.state(), v1::MESSAGE_STATE_PENDING);
+  EXPECT_EQ(out.attempt_count(), 1);
+  EXPECT_GE(TimeOf(out.due_time()), acked + absl::Seconds(29));
+  EXPECT_TRUE(Lease(LeaseRequest("gw-a")).empty()) << "retried before its backoff";
+}
+
+TEST_F(FeedTest, ReleaseWithRetryAfterWaitsThatLong) {
+  // A configuration error (HTTP 401 from the provider) comes with a wait: no attempt either.
+  const std::string name = PlanConfirmation("bk7");
+  const auto leased = Lease(LeaseRequest("gw-a"));
+  ASSERT_EQ(leased.size(), 1u);
+  v1::AckMessageRequest ack;
+  ack.set_request_id(NewRequestId("ack"));
+  ack.set_name(name);
+  ack.set_lease_id(leased[0].lease().lease_id());
+  ack.mutable_transient_failure()->set_error("not sent: http status 401 (gateway configuration)");
+  ack.mutable_transient_failure()->mutable_retry_after()->set_seconds(60);
+  const absl::Time acked = absl::Now();
+  v1::OutboundMessage out;
+  ASSERT_TRUE(Call(feed(), &FeedStub::AckMessage, ack, &out).ok());
+  EXPECT_EQ(out.state(), v1::MESSAGE_STATE_PENDING);
+  EXPECT_EQ(out.attempt_count(), 0);
+  EXPECT_GE(TimeOf(out.due_time()), acked + absl::Seconds(59));
+  EXPECT_LE(TimeOf(out.due_time()), absl::Now() + absl::Seconds(61));
+  EXPECT_TRUE(Lease(LeaseRequest("gw-a")).empty());
+}
+
 TEST_F(FeedTest, LeaseWaitsUpToMaxWait) {
   v1::LeaseMessagesRequest request = LeaseRequest("gw-a");
   request.mutable_max_wait()->set_seconds(1);

@@ -151,6 +151,36 @@ TEST(PlanEventTest, DonationPlansThankYouAndAsksForTheRecall) {
   EXPECT_EQ(a->withdrawals.size(), 1u);
 }
 
+TEST(PlanEventTest, QuietHoursDropsAreNamedWithTheKeysTheyWouldHave) {
+  // Booked at 22:00 for 08:30 the next morning: quiet hours (21:00-09:00) hold the confirmation
+  // and the 2-hour reminder past the slot; the 1-day reminder was already past.
+  const absl::Time now = absl::FromCivil(absl::CivilMinute(2026, 12, 1, 22, 0), Almaty());
+  v1::Event e;
+  *e.mutable_booking_created()->mutable_booking() =
+      Booking("b", absl::CivilMinute(2026, 12, 2, 8, 30));
+  absl::StatusOr<EventActions> a = PlanEvent(e, now, PlannerOptions());
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(a->intents.empty());
+  ASSERT_EQ(a->dropped.size(), 2u);
+  EXPECT_EQ(a->dropped[0].kind, v1::MESSAGE_KIND_BOOKING_CONFIRMATION);
+  EXPECT_EQ(a->dropped[0].due, now);
+  EXPECT_EQ(a->dropped[1].kind, v1::MESSAGE_KIND_REMINDER);
+  EXPECT_EQ(a->dropped[1].due, absl::FromCivil(absl::CivilMinute(2026, 12, 2, 6, 30), Almaty()));
+  EXPECT_NE(a->dropped[0].natural_key, a->dropped[1].natural_key);
+  for (const Intent& d : a->dropped) {
+    EXPECT_EQ(d.expire, absl::FromCivil(absl::CivilMinute(2026, 12, 2, 8, 30), Almaty()));
+  }
+  // Booked the same evening for 10:00: both go at 09:00 instead, none is dropped (the reminder
+  // is then too close to the confirmation and skipped).
+  *e.mutable_booking_created()->mutable_booking() =
+      Booking("b", absl::CivilMinute(2026, 12, 2, 10, 0));
+  a = PlanEvent(e, now, PlannerOptions());
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(a->dropped.empty());
+  ASSERT_FALSE(a->intents.empty());
+  EXPECT_EQ(a->intents[0].due, absl::FromCivil(absl::CivilMinute(2026, 12, 2, 9, 0), Almaty()));
+}
+
 TEST(MaterializeTest, DonorStateDecidesSuppression) {
   v1::Event e;
   *e.mutable_booking_created()->mutable_booking() =

@@ -45,6 +45,15 @@ std::vector<absl::Time> ReminderDues(const std::vector<v1::OutboundMessage>& mes
   return out;
 }
 
+std::vector<v1::OutboundMessage> InState(const std::vector<v1::OutboundMessage>& messages,
+                                         v1::MessageState state) {
+  std::vector<v1::OutboundMessage> out;
+  for (const v1::OutboundMessage& m : messages) {
+    if (m.state() == state) out.push_back(m);
+  }
+  return out;
+}
+
 std::string DateText(absl::CivilDay d) {
   return absl::StrFormat("%02d.%02d.%04d", d.day(), d.month(), d.year());
 }
@@ -126,14 +135,60 @@ TEST_F(PlanningTest, QuietHoursMoveEveningRemindersAndDropThoseThatReachTheSlot)
   EmitSchedulingEvent("drv-b", Created(early));
   EmitSchedulingEvent("drv-b", Created(late));
 
+  // The dropped reminder is recorded, not only logged: DROPPED with the reason, never due.
   std::vector<v1::OutboundMessage> e =
-      WaitForMessages(ForBooking(early.booking()), [](const auto& m) { return m.size() >= 3; });
+      WaitForMessages(ForBooking(early.booking()), [](const auto& m) { return m.size() >= 4; });
+  ASSERT_EQ(e.size(), 4u) << Describe(e);
   const absl::CivilDay e3 = day - 3, e1 = day - 1;
   EXPECT_THAT(
-      ReminderDues(e),
+      ReminderDues(InState(e, v1::MESSAGE_STATE_PENDING)),
       ::testing::ElementsAre(AlmatyTime(absl::CivilMinute(e3.year(), e3.month(), e3.day(), 9, 0)),
                              AlmatyTime(absl::CivilMinute(e1.year(), e1.month(), e1.day(), 9, 0))))
       << Describe(e);
+  const std::vector<v1::OutboundMessage> dropped = InState(e, v1::MESSAGE_STATE_DROPPED);
+  ASSERT_EQ(dropped.size(), 1u) << Describe(e);
+  const v1::OutboundMessage& d = dropped[0];
+  EXPECT_EQ(d.kind(), v1::MESSAGE_KIND_REMINDER);
+  // When it would have gone (07:00, 2 hours before), and the slot it would have been late for.
+  EXPECT_EQ(TimeOf(d.due_time()),
+            AlmatyTime(absl::CivilMinute(day.year(), day.month(), day.day(), 7, 0)));
+  EXPECT_EQ(TimeOf(d.expire_time()), TimeOf(early.slot_start_time()));
+  EXPECT_EQ(d.state_reason(),
+            absl::StrFormat("quiet hours: the next allowed time, %04d-%02d-%02d 09:00 local, is "
+                            "not before the appointment",
+                            day.year(), day.month(), day.day()));
+  EXPECT_TRUE(d.has_final_time());
+  EXPECT_EQ(d.attempt_count(), 0);
+  EXPECT_FALSE(d.text().empty());  // what it would have said, for staff
+  const std::string id = d.name().substr(std::string("messages/").size());
+  EXPECT_EQ(env().redis().Command({"ZSCORE", "rem:{outbox}:due", id}).value_or("?"), "(nil)")
+      << "a dropped message is in the due index: it could be leased";
+  // Counted: staff list the dropped messages by state.
+  v1::ListMessagesRequest by_state = ForBooking(early.booking());
+  by_state.add_states(v1::MESSAGE_STATE_DROPPED);
+  const std::vector<v1::OutboundMessage> listed = ListAll(by_state);
+  ASSERT_EQ(listed.size(), 1u) << Describe(listed);
+  EXPECT_EQ(listed[0].name(), d.name());
+
+  // A replayed event (a consumer crash) records nothing twice and changes nothing.
+  EmitSchedulingEvent("drv-b", Created(early));
+  EmitSchedulingEvent("drv-b", Created(early));
+  // A partition's events are applied in order: once this one's messages exist, so do the
+  // replays' effects.
+  const v1::BookingSnapshot marker =
+      MakeBooking("drv-b", "marker", donor_.name(),
+                  AlmatyTime(absl::CivilMinute(day.year(), day.month(), day.day(), 14, 0)));
+  EmitSchedulingEvent("drv-b", Created(marker));
+  WaitForMessages(ForBooking(marker.booking()), [](const auto& m) { return m.size() >= 4; });
+  const std::vector<v1::OutboundMessage> replayed = ListAll(ForBooking(early.booking()));
+  ASSERT_EQ(replayed.size(), 4u) << Describe(replayed);
+  const std::vector<v1::OutboundMessage> dropped_again =
+      InState(replayed, v1::MESSAGE_STATE_DROPPED);
+  ASSERT_EQ(dropped_again.size(), 1u) << Describe(replayed);
+  EXPECT_EQ(dropped_again[0].SerializeAsString(), d.SerializeAsString());
+  for (size_t i = 0; i < e.size(); ++i) {
+    EXPECT_EQ(replayed[i].SerializeAsString(), e[i].SerializeAsString()) << Describe({e[i]});
+  }
 
   std::vector<v1::OutboundMessage> l =
       WaitForMessages(ForBooking(late.booking()), [](const auto& m) { return m.size() >= 4; });

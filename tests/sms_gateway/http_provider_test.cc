@@ -195,14 +195,19 @@ TEST(HttpProvider, StatusCodesMapToSentTransientPermanent) {
   struct Case {
     int status;
     SendResult::Kind kind;
+    // The gateway's configuration, not the message: "not sent", so the feed keeps the message.
+    bool configuration = false;
   };
   const std::vector<Case> cases = {
       {200, SendResult::Kind::kSent},
       {201, SendResult::Kind::kSent},
       {400, SendResult::Kind::kPermanentFailure},
-      {401, SendResult::Kind::kPermanentFailure},
-      {404, SendResult::Kind::kPermanentFailure},
+      {413, SendResult::Kind::kPermanentFailure},
       {422, SendResult::Kind::kPermanentFailure},
+      {401, SendResult::Kind::kTransientFailure, true},  // an expired provider token
+      {403, SendResult::Kind::kTransientFailure, true},  // an account not allowed to send
+      {404, SendResult::Kind::kTransientFailure, true},  // a wrong --http_url
+      {407, SendResult::Kind::kTransientFailure, true},  // a proxy that wants credentials
       {408, SendResult::Kind::kTransientFailure},
       {429, SendResult::Kind::kTransientFailure},
       {500, SendResult::Kind::kTransientFailure},
@@ -217,10 +222,16 @@ TEST(HttpProvider, StatusCodesMapToSentTransientPermanent) {
     server.Queue({.status = c.status, .body = c.status < 300 ? R"({"message_id":7})" : ""});
     const SendResult result = provider->Send(Message());
     EXPECT_EQ(result.kind, c.kind) << "HTTP " << c.status;
+    EXPECT_EQ(IsConfigurationError(c.status), c.configuration) << "HTTP " << c.status;
     if (c.kind == SendResult::Kind::kSent) {
       EXPECT_EQ(result.provider_message_id, "7");
+    } else if (c.configuration) {
+      // The status only (the provider's body may quote the phone number), marked "not sent" so
+      // the feed counts no attempt, and not retried at once: the operator needs minutes.
+      EXPECT_EQ(result.error,
+                absl::StrCat("not sent: http status ", c.status, " (gateway configuration)"));
+      EXPECT_GE(result.retry_after, absl::Minutes(1)) << "HTTP " << c.status;
     } else {
-      // The status only: the provider's body may quote the phone number.
       EXPECT_EQ(result.error, absl::StrCat("http status ", c.status));
     }
   }

@@ -28,7 +28,7 @@ void Place(v1::MessageKind kind, absl::Time due, absl::Time expire, absl::Durati
            const absl::TimeZone& zone, const ScheduleOptions& options, Plan* plan) {
   const absl::Time moved = ApplyQuietHours(due, zone, options.quiet);
   if (moved >= expire) {
-    ++plan->dropped_quiet_hours;
+    plan->dropped.push_back({kind, due, expire, offset, false});
     return;
   }
   plan->messages.push_back({kind, moved, expire, offset, moved != due});
@@ -133,7 +133,7 @@ Plan PlanBooking(v1::MessageKind announce, absl::Time slot_start, const absl::Ti
     }
     const absl::Time due = ApplyQuietHours(nominal, zone, options.quiet);
     if (due >= slot_start) {
-      ++plan.dropped_quiet_hours;
+      plan.dropped.push_back({v1::MESSAGE_KIND_REMINDER, nominal, slot_start, offset, false});
       continue;
     }
     if (due < last + options.min_reminder_lead) {

@@ -8,7 +8,7 @@
 //   other offsets are absolute ("2 hours before").
 // - A message due inside quiet hours moves to the first instant they end (the next allowed
 //   minute). If that is at or after its expiry (for booking messages: the slot start), it is
-//   dropped and counted in Plan::dropped_quiet_hours.
+//   dropped: listed in Plan::dropped, so the caller can record it for staff.
 // - A reminder already past when planned, or due less than min_reminder_lead after the
 //   announcement (or now) or after the previous reminder, is skipped and counted: the donor has
 //   just been told the same.
@@ -64,8 +64,9 @@ struct PlannedMessage {
 
 struct Plan {
   std::vector<PlannedMessage> messages;  // in due order
-  int dropped_quiet_hours = 0;           // quiet hours pushed it to or past its expiry
-  int skipped = 0;                       // past, expired or redundant when planned
+  // Quiet hours pushed these to or past their expiry; `due` is when each was meant to go.
+  std::vector<PlannedMessage> dropped;
+  int skipped = 0;  // past, expired or redundant when planned
 };
 
 bool InQuietHours(absl::Time t, const absl::TimeZone& zone, const QuietHours& quiet);
