@@ -2,10 +2,12 @@
 // the calls to the registry and scheduling it takes, and the reply.
 #include <grpcpp/client_context.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "dates.h"
 #include "grpc_status.h"
@@ -30,6 +32,30 @@ std::string DerivedRequestId(absl::string_view what, const v1::ReceiveInboundReq
 
 void SetDeadline(grpc::ClientContext* context) {
   context->set_deadline(absl::ToChronoTime(absl::Now() + kPeerDeadline));
+}
+
+// When a message about `booking` that asks for a reply (confirmation, promotion notice,
+// reminder: each says "1 / 0") last went to `phone`; InfinitePast when none did.
+absl::StatusOr<absl::Time> LastAskedAt(ReminderStore& store, const v1::Booking& booking,
+                                       absl::string_view phone) {
+  const std::vector<std::string> parts = absl::StrSplit(booking.name(), '/');
+  if (parts.size() != 4) return absl::InfinitePast();
+  ListQuery query;
+  query.drive_id = parts[1];
+  query.booking_id = parts[3];
+  query.states = {v1::MESSAGE_STATE_SENT, v1::MESSAGE_STATE_DELIVERED};
+  absl::StatusOr<ListPage> page = store.List(query);
+  if (!page.ok()) return page.status();
+  absl::Time last = absl::InfinitePast();
+  for (const v1::OutboundMessage& m : page->messages) {
+    const bool asks = m.kind() == v1::MESSAGE_KIND_BOOKING_CONFIRMATION ||
+                      m.kind() == v1::MESSAGE_KIND_WAITLIST_PROMOTION ||
+                      m.kind() == v1::MESSAGE_KIND_REMINDER;
+    if (asks && m.phone() == phone && m.has_sent_time()) {
+      last = std::max(last, platform::ToTime(m.sent_time()));
+    }
+  }
+  return last;
 }
 
 }  // namespace
@@ -85,8 +111,12 @@ absl::StatusOr<v1::ReceiveInboundResponse> RemindersService::Inbound(
     }
     case InboundKeyword::kConfirm:
     case InboundKeyword::kCancel: {
-      // The soonest upcoming active booking of any donor with this phone.
-      v1::Booking soonest;
+      // The booking the reply answers: of the upcoming active bookings of every donor with this
+      // phone, the one whose confirmation, promotion notice or reminder reached the phone last;
+      // the soonest when none did. A family shares a handset, and a "0" written after a
+      // relative's reminder must not cancel the sooner booking of someone else.
+      v1::Booking target;
+      absl::Time target_asked = absl::InfinitePast();
       const v1::Donor* owner = nullptr;
       const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone()) - 1;
       for (const v1::Donor& donor : donors) {
@@ -103,9 +133,13 @@ absl::StatusOr<v1::ReceiveInboundResponse> RemindersService::Inbound(
         if (!s.ok()) return platform::FromGrpcStatus(s);
         for (const v1::Booking& b : found.bookings()) {
           if (platform::ToTime(b.slot_start_time()) <= now) continue;
-          if (owner == nullptr ||
-              platform::ToTime(b.slot_start_time()) < platform::ToTime(soonest.slot_start_time())) {
-            soonest = b;
+          absl::StatusOr<absl::Time> asked = LastAskedAt(store_, b, e164);
+          if (!asked.ok()) return asked.status();
+          if (owner == nullptr || *asked > target_asked ||
+              (*asked == target_asked && platform::ToTime(b.slot_start_time()) <
+                                             platform::ToTime(target.slot_start_time()))) {
+            target = b;
+            target_asked = *asked;
             owner = &donor;
           }
         }
@@ -121,22 +155,22 @@ absl::StatusOr<v1::ReceiveInboundResponse> RemindersService::Inbound(
       grpc::Status s;
       if (match.keyword == InboundKeyword::kConfirm) {
         v1::ConfirmBookingRequest confirm;
-        confirm.set_request_id(DerivedRequestId("confirm", request, soonest.name()));
-        confirm.set_name(soonest.name());
+        confirm.set_request_id(DerivedRequestId("confirm", request, target.name()));
+        confirm.set_name(target.name());
         confirm.set_channel(v1::CONFIRMATION_CHANNEL_SMS_REPLY);
         s = scheduling_.ConfirmBooking(&context, confirm, &changed);
         out.set_action(v1::INBOUND_ACTION_BOOKING_CONFIRMED);
       } else {
         v1::CancelBookingRequest cancel;
-        cancel.set_request_id(DerivedRequestId("cancel", request, soonest.name()));
-        cancel.set_name(soonest.name());
+        cancel.set_request_id(DerivedRequestId("cancel", request, target.name()));
+        cancel.set_name(target.name());
         cancel.set_reason(v1::CANCEL_REASON_DONOR_SMS_REPLY);
         s = scheduling_.CancelBooking(&context, cancel, &changed);
         out.set_action(v1::INBOUND_ACTION_BOOKING_CANCELLED);
       }
       if (!s.ok()) return platform::FromGrpcStatus(s);
       out.add_donors(owner->name());
-      out.set_booking(soonest.name());
+      out.set_booking(target.name());
       break;
     }
     case InboundKeyword::kOther:

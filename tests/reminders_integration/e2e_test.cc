@@ -4,6 +4,7 @@
 // from scheduling; a donation plans a thank-you and a recall dated by Eligibility.
 // Quiet hours are off so that what is due "now" does not depend on the time of day.
 #include <gmock/gmock.h>
+#include <google/protobuf/util/time_util.h>
 
 #include <functional>
 
@@ -141,6 +142,60 @@ TEST_F(EndToEndTest, BookingPlansMessagesAndSmsRepliesConfirmThenCancel) {
 
   // No booking left: a further "yes" says so.
   EXPECT_EQ(Sms("1").action(), v1::INBOUND_ACTION_NO_BOOKING);
+}
+
+TEST_F(EndToEndTest, ReplyOnASharedPhoneAnswersTheLastMessageNotTheSoonestBooking) {
+  // A mother and her son, one handset: the son's confirmation came last, so "0" is his answer.
+  const v1::Donor mother = MustCreateDonor();
+  const v1::Donor son = MustCreateDonor();
+  ASSERT_EQ(mother.phone(), son.phone());
+  const v1::Drive sooner = MustPublishedDrive(today() + 7, 2);
+  const v1::Drive later = MustPublishedDrive(today() + 9, 2);
+  const v1::Booking hers = MustBook(MustAvailability(sooner.name()).slots(0).slot(), mother.name());
+  const v1::Booking his = MustBook(MustAvailability(later.name()).slots(0).slot(), son.name());
+  ASSERT_FALSE(hers.name().empty() || his.name().empty());
+  for (const v1::Booking* b : {&hers, &his}) {
+    ASSERT_EQ(OfKind(WaitFor(b->name(),
+                             [](const auto& m) {
+                               return !OfKind(m, v1::MESSAGE_KIND_BOOKING_CONFIRMATION).empty();
+                             }),
+                     v1::MESSAGE_KIND_BOOKING_CONFIRMATION)
+                  .size(),
+              1u);
+  }
+  v1::LeaseMessagesRequest lease;
+  lease.set_request_id(NewRequestId("lease"));
+  lease.set_gateway_id("gw-e2e");
+  lease.set_max_messages(10);
+  v1::LeaseMessagesResponse leased;
+  ASSERT_TRUE(Call(*feed_, &FeedStub::LeaseMessages, lease, &leased).ok());
+  // Sent in booking order, a minute apart.
+  const absl::Time first_sent = absl::Now() - absl::Minutes(5);
+  for (const v1::OutboundMessage& m : leased.messages()) {
+    ASSERT_EQ(m.kind(), v1::MESSAGE_KIND_BOOKING_CONFIRMATION);
+    v1::AckMessageRequest ack;
+    ack.set_request_id(NewRequestId("ack"));
+    ack.set_name(m.name());
+    ack.set_lease_id(m.lease().lease_id());
+    ack.mutable_sent()->set_provider_message_id(NewRequestId("pm"));
+    const absl::Time sent =
+        first_sent + (m.booking() == his.name() ? absl::Minutes(1) : absl::ZeroDuration());
+    *ack.mutable_sent()->mutable_sent_time() =
+        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(sent));
+    v1::OutboundMessage acked;
+    ASSERT_TRUE(Call(*feed_, &FeedStub::AckMessage, ack, &acked).ok());
+  }
+  ASSERT_EQ(leased.messages_size(), 2);
+
+  const v1::ReceiveInboundResponse cancelled = Sms("0");
+  EXPECT_EQ(cancelled.action(), v1::INBOUND_ACTION_BOOKING_CANCELLED);
+  EXPECT_EQ(cancelled.booking(), his.name());
+  EXPECT_EQ(MustGetBooking(his.name()).state(), v1::BOOKING_STATE_CANCELLED);
+  EXPECT_EQ(MustGetBooking(hers.name()).state(), v1::BOOKING_STATE_BOOKED);
+  // His booking gone, the next reply answers hers (her confirmation is the last one left).
+  const v1::ReceiveInboundResponse confirmed = Sms("1");
+  EXPECT_EQ(confirmed.booking(), hers.name());
+  EXPECT_EQ(MustGetBooking(hers.name()).state(), v1::BOOKING_STATE_CONFIRMED);
 }
 
 TEST_F(EndToEndTest, QueueInvitationsOncePerDonorAndDrive) {
