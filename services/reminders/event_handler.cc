@@ -20,6 +20,14 @@ void SetDeadline(grpc::ClientContext* context) {
   context->set_deadline(absl::ToChronoTime(absl::Now() + kPeerDeadline));
 }
 
+// Messages about an appointment are worth sending only before it; a thank-you or a recall has an
+// expiry of its own.
+bool ExpiresAtTheSlot(v1::MessageKind kind) {
+  return kind == v1::MESSAGE_KIND_BOOKING_CONFIRMATION || kind == v1::MESSAGE_KIND_REMINDER ||
+         kind == v1::MESSAGE_KIND_WAITLIST_PROMOTION || kind == v1::MESSAGE_KIND_CANCELLATION ||
+         kind == v1::MESSAGE_KIND_DRIVE_CANCELLED;
+}
+
 // For staff (state_reason): when the message could first have gone out, and what it would be late
 // for. No personal data.
 std::string QuietHoursReason(const Intent& intent, const QuietHours& quiet) {
@@ -28,7 +36,7 @@ std::string QuietHoursReason(const Intent& intent, const QuietHours& quiet) {
   return absl::StrCat(
       "quiet hours: the next allowed time, ",
       absl::FormatTime("%Y-%m-%d %H:%M", ApplyQuietHours(intent.due, zone, quiet), zone),
-      " local, is not before ", intent.booking.empty() ? "its expiry" : "the appointment");
+      " local, is not before ", ExpiresAtTheSlot(intent.kind) ? "the appointment" : "its expiry");
 }
 
 }  // namespace
