@@ -210,18 +210,18 @@ void Gateway::ProcessBatch(const v1::LeaseMessagesResponse& response, absl::Time
       continue;
     }
     if (stopping()) {
-      Release(message, "gateway stopping: not sent", lease_end);
+      Release(message, "not sent: gateway stopping", lease_end);
       continue;
     }
     if (options_.send_interval > absl::ZeroDuration()) {
       Sleep(last_send_ + options_.send_interval - absl::Now(), stop_);
       if (stopping()) {
-        Release(message, "gateway stopping: not sent", lease_end);
+        Release(message, "not sent: gateway stopping", lease_end);
         continue;
       }
     }
     if (absl::Now() + options_.send_margin > lease_end) {
-      Release(message, "lease too short to send", lease_end);
+      Release(message, "not sent: lease too short", lease_end);
       continue;
     }
     last_send_ = absl::Now();

@@ -9,13 +9,13 @@
 // - A message whose lease is too short to send it safely is released, not sent: sending it after
 //   its lease ran out could race another gateway that leased it meanwhile.
 // - Stop() (SIGTERM): no new lease; the message being sent is finished and acknowledged; the
-//   rest of the batch is released with a TransientFailure ack ("gateway stopping: not sent",
+//   rest of the batch is released with a TransientFailure ack ("not sent: gateway stopping",
 //   retry_after 0). Released, a message no longer waits for this gateway's lease to run out: the
 //   feed makes it leasable again at once (outside quiet hours) and counts no attempt for it
-//   (IsRelease in services/reminders/reminder_store.h matches these two texts and any error that
-//   starts with "not sent:"), any gateway may take it, and staff see why it was not sent. A
-//   release that fails leaves the message to its lease expiry, which is the fallback that always
-//   holds (that lease does count as an attempt).
+//   (IsRelease in services/reminders/reminder_store.h: an error that starts with "not sent:"), any
+//   gateway may take it, and staff see why it was not sent. A release that fails leaves the message
+//   to its lease expiry, which is the fallback that always holds (that lease does count as an
+//   attempt).
 // - Every call carries a deadline. A LeaseMessages that failed with UNAVAILABLE or
 //   DEADLINE_EXCEEDED is retried with the same request_id, so messages the feed leased to a call
 //   whose answer was lost come back to this gateway instead of waiting out their lease.

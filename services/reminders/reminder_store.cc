@@ -290,10 +290,7 @@ absl::Time ReminderStore::RetryDue(int attempts, absl::Duration retry_after,
   return ApplyQuietHours(now + backoff, zone, options_.quiet);
 }
 
-bool IsRelease(absl::string_view error) {
-  return absl::StartsWith(error, kNotSentPrefix) || error == "gateway stopping: not sent" ||
-         error == "lease too short to send";
-}
+bool IsRelease(absl::string_view error) { return absl::StartsWith(error, kNotSentPrefix); }
 
 absl::Time ReminderStore::ReleaseDue(const v1::OutboundMessage& message, absl::Duration retry_after,
                                      absl::string_view time_zone, absl::Time now) const {

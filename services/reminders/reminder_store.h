@@ -71,9 +71,9 @@ struct ListPage {
 // provider ("not sent: gateway stopping", "not sent: http status 401 ..."): a release.
 inline constexpr absl::string_view kNotSentPrefix = "not sent:";
 
-// A release: a transient failure whose error starts with kNotSentPrefix, or one of the texts the
-// gateway (clients/sms_gateway/gateway.cc) releases with ("gateway stopping: not sent", "lease
-// too short to send"). Nothing reached a provider, so the message is due again without backoff
+// A release: a transient failure whose error starts with kNotSentPrefix, as the gateway
+// (clients/sms_gateway/gateway.cc) writes when it stops or a lease is too short to send in.
+// Nothing reached a provider, so the message is due again without backoff
 // (at once, or after retry_after; out of quiet hours) and the lease does not count as an attempt:
 // a message released any number of times is never FAILED for it (its expiry still DROPs it).
 bool IsRelease(absl::string_view error);

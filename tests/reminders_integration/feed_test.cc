@@ -232,7 +232,8 @@ TEST_F(FeedTest, ReleasedMessageIsLeasableAtOnceAndNeverFailsForIt) {
     EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
     return out;
   };
-  const std::vector<std::string> reasons = {"gateway stopping: not sent", "lease too short to send",
+  const std::vector<std::string> reasons = {"not sent: gateway stopping",
+                                            "not sent: lease too short",
                                             "not sent: http status 401 (gateway configuration)"};
   std::vector<v1::OutboundMessage> leased = Lease(LeaseRequest("gw-a"));
   ASSERT_EQ(leased.size(), 1u);

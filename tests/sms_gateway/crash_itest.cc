@@ -412,7 +412,7 @@ TEST_F(GatewayCrashTest, SigtermMidBatchLeavesNothingLeasedAndExitsZero) {
   const std::vector<v1::OutboundMessage> pending = List("itest-term", {v1::MESSAGE_STATE_PENDING});
   EXPECT_EQ(pending.size(), kCount - written);
   for (const v1::OutboundMessage& m : pending) {
-    EXPECT_EQ(Get(m.name()).state_reason(), "gateway stopping: not sent") << m.name();
+    EXPECT_EQ(Get(m.name()).state_reason(), "not sent: gateway stopping") << m.name();
   }
 
   // A new gateway sends the rest once the feed's retry backoff has passed; nothing twice.

@@ -389,7 +389,7 @@ TEST_F(GatewayTest, StopFinishesTheMessageBeingSentAndReleasesTheRest) {
       EXPECT_TRUE(ack.has_sent());
     } else {
       ASSERT_TRUE(ack.has_transient_failure()) << ack.name();
-      EXPECT_EQ(ack.transient_failure().error(), "gateway stopping: not sent");
+      EXPECT_EQ(ack.transient_failure().error(), "not sent: gateway stopping");
       ASSERT_TRUE(ack.transient_failure().has_retry_after());
       EXPECT_EQ(FromProto(ack.transient_failure().retry_after()), absl::ZeroDuration());
     }
@@ -433,7 +433,7 @@ TEST_F(GatewayTest, MessageWithTooLittleLeaseLeftIsReleasedNotSent) {
   ASSERT_TRUE(StopGateway());
   EXPECT_TRUE(provider_.sent().empty());
   ASSERT_TRUE(feed_.acks()[0].has_transient_failure());
-  EXPECT_EQ(feed_.acks()[0].transient_failure().error(), "lease too short to send");
+  EXPECT_EQ(feed_.acks()[0].transient_failure().error(), "not sent: lease too short");
 }
 
 TEST_F(GatewayTest, SendsArePacedBySendInterval) {
