@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "cli/cli.h"
+#include "dates.h"
 #include "google/protobuf/descriptor.h"
 
 namespace blooddrive::cli {
@@ -244,8 +245,7 @@ absl::StatusOr<int> ParseEnumLabel(const google::protobuf::EnumDescriptor* descr
 }
 
 std::string FormatLocal(const google::protobuf::Timestamp& instant, const absl::TimeZone& zone) {
-  const absl::Time t =
-      absl::FromUnixSeconds(instant.seconds()) + absl::Nanoseconds(instant.nanos());
+  const absl::Time t = platform::ToTime(instant);
   return absl::FormatTime("%Y-%m-%d %H:%M", t, zone);
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "clinic.h"
+#include "dates.h"
 
 namespace blooddrive::clinic {
 namespace {
@@ -54,9 +55,7 @@ std::optional<std::string> ResolveSlot(const WalkInOptions& options, cli::Sessio
   const absl::CivilDay today = TodayIn(sites.Zone(*site));
   v1::ListDrivesRequest request;
   request.set_site(*site);
-  request.mutable_start_date()->set_year(static_cast<int>(today.year()));
-  request.mutable_start_date()->set_month(today.month());
-  request.mutable_start_date()->set_day(today.day());
+  *request.mutable_start_date() = platform::ToDate(today);
   *request.mutable_end_date() = request.start_date();
   request.add_states(v1::DRIVE_STATE_PUBLISHED);
   request.set_page_size(50);

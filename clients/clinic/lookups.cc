@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "clinic.h"
+#include "dates.h"
 
 namespace blooddrive::clinic {
 
@@ -75,8 +76,7 @@ absl::TimeZone SiteDirectory::Zone(const std::string& site) {
 absl::CivilDay TodayIn(const absl::TimeZone& zone) { return absl::ToCivilDay(absl::Now(), zone); }
 
 std::string ShortLocal(const google::protobuf::Timestamp& instant, const absl::TimeZone& zone) {
-  const absl::Time t =
-      absl::FromUnixSeconds(instant.seconds()) + absl::Nanoseconds(instant.nanos());
+  const absl::Time t = platform::ToTime(instant);
   if (absl::ToCivilDay(t, zone) == TodayIn(zone)) return absl::FormatTime("%H:%M", t, zone);
   return absl::FormatTime("%Y-%m-%d %H:%M", t, zone);
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "clinic.h"
+#include "dates.h"
 #include "google/protobuf/struct.pb.h"
 
 namespace blooddrive::clinic {
@@ -30,17 +31,8 @@ struct Row {
   std::string local_time;  // "09:30"
 };
 
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-v1::Date ToDate(absl::CivilDay day) {
-  v1::Date date;
-  date.set_year(static_cast<int>(day.year()));
-  date.set_month(day.month());
-  date.set_day(day.day());
-  return date;
-}
+using platform::ToDate;
+using platform::ToTime;
 
 // Every drive of the site on the date, all pages.
 std::optional<std::vector<v1::Drive>> ListDrives(cli::Session& session, const std::string& site,

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "coordinator.h"
+#include "dates.h"
 
 namespace blooddrive::coordinator {
 
@@ -94,7 +95,7 @@ std::string FullName(const v1::Donor& donor) {
 std::string LocalSpan(const google::protobuf::Timestamp& start,
                       const google::protobuf::Timestamp& end, const absl::TimeZone& zone) {
   const auto time = [&](const google::protobuf::Timestamp& t) {
-    return absl::FormatTime("%H:%M", absl::FromUnixSeconds(t.seconds()), zone);
+    return absl::FormatTime("%H:%M", platform::ToTime(t), zone);
   };
   return absl::StrCat(time(start), "-", time(end));
 }

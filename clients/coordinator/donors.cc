@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "coordinator.h"
+#include "dates.h"
 #include "donor_import.h"
 
 namespace blooddrive::coordinator {
@@ -84,9 +85,7 @@ void ShowDonor(Session& session, const std::string& text, const std::string& on)
   v1::Date from;
   if (on.empty()) {
     const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::LocalTimeZone());
-    from.set_year(static_cast<int>(today.year()));
-    from.set_month(today.month());
-    from.set_day(today.day());
+    from = platform::ToDate(today);
   } else if (!Parsed(session, cli::ParseDate(on), &from)) {
     return;
   }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "dates.h"
 #include "log.h"
 
 namespace blooddrive::sms_gateway {
@@ -22,18 +23,6 @@ google::protobuf::Duration ToProto(absl::Duration d) {
   out.set_seconds(seconds);
   out.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
   return out;
-}
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp out;
-  const int64_t nanos = absl::ToUnixNanos(t);
-  out.set_seconds(nanos / 1000000000);
-  out.set_nanos(static_cast<int32_t>(nanos % 1000000000));
-  return out;
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 // The feed may answer these later: the same request (same request_id) is worth repeating.
@@ -200,7 +189,7 @@ void Gateway::ProcessBatch(const v1::LeaseMessagesResponse& response, absl::Time
     if (aborting()) return;
     absl::Time lease_end = local_lease_end;
     if (message.lease().has_expire_time()) {
-      lease_end = std::min(lease_end, FromProto(message.lease().expire_time()));
+      lease_end = std::min(lease_end, platform::ToTime(message.lease().expire_time()));
     }
     if (std::optional<SendResult> earlier = provider_->AlreadySent(message.name())) {
       // Sent before a crash and never acknowledged: acknowledge the first send (also when
@@ -249,7 +238,7 @@ void Gateway::Acknowledge(const v1::OutboundMessage& message, const SendResult& 
     case SendResult::Kind::kSent: {
       v1::AckMessageRequest::Sent* sent = request.mutable_sent();
       sent->set_provider_message_id(result.provider_message_id);
-      *sent->mutable_sent_time() = ToProto(result.sent_time);
+      *sent->mutable_sent_time() = platform::ToTimestamp(result.sent_time);
       break;
     }
     case SendResult::Kind::kTransientFailure: {
